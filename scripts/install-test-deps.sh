@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# System packages some tests use (Debian 12). Idempotent; a no-op when everything is present.
+#   openmpi-bin, libopenmpi-dev   the distributed (MPI) tests launch `mpirun -np 2`
+set -euo pipefail
+need=()
+command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin libopenmpi-dev)
+if ((${#need[@]} == 0)); then exit 0; fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-test-deps: missing ${need[*]}; run: sudo apt-get install -y ${need[*]}" >&2
+  exit 0
+fi
+echo "install-test-deps: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; }

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace NormSharp.Kernels;
+
+/// <summary>One chunk of a parallel loop. Implemented by small structs that carry raw pointers and sizes.</summary>
+public interface IChunkBody
+{
+    /// <summary>Processes chunk <paramref name="chunk"/> of the loop; chunks never overlap in what they write.</summary>
+    void Execute(int chunk);
+}
+
+/// <summary>
+/// A persistent worker pool for kernels: the calling thread plus <c>Threads − 1</c> workers that spin
+/// briefly and then sleep. Per-call <c>Parallel.For</c> costs tens of microseconds of wake-up on this
+/// machine kind (shared/PERF.md, "Threading"); a spinning worker picks work up in well under one.
+/// </summary>
+/// <remarks>
+/// Determinism: a kernel decides its chunking from the problem size and <see cref="Threads"/> only, and
+/// every chunk writes its own output (partial sums are combined by the caller in chunk order), so the
+/// result never depends on which thread ran which chunk. When the pool is busy (a second caller, or a
+/// kernel called from inside a chunk) the loop simply runs on the calling thread, with the same chunks.
+/// </remarks>
+public static class ParallelRunner
+{
+    private static WorkerPool? s_pool;
+    private static int s_threads = DefaultThreads();
+    private static readonly object s_configLock = new();
+
+    /// <summary>Threads kernels may use (the caller included). Defaults to the processor count
+    /// (or <c>NORMSHARP_THREADS</c>). Changing it affects results only through chunking choices.</summary>
+    public static int Threads
+    {
+        get => s_threads;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "threads must be at least 1");
+            lock (s_configLock)
+            {
+                if (value == s_threads) return;
+                s_pool?.Dispose();
+                s_pool = null;
+                s_threads = value;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for chunks 0 … <paramref name="chunkCount"/>−1, spread over the pool.</summary>
+    public static void For<TBody>(int chunkCount, in TBody body) where TBody : struct, IChunkBody
+    {
+        if (chunkCount <= 0) return;
+        if (chunkCount == 1 || s_threads == 1 || WorkerPool.IsWorkerThread)
+        {
+            RunSerial(chunkCount, body);
+            return;
+        }
+        var pool = s_pool ?? CreatePool();
+        if (!pool.TryRun(chunkCount, body)) RunSerial(chunkCount, body);
+    }
+
+    /// <summary>Number of chunks for <paramref name="work"/> units when each chunk should hold at least
+    /// <paramref name="grain"/> units: 1 for small work, otherwise a small multiple of <see cref="Threads"/>.</summary>
+    public static int ChunksFor(long work, long grain)
+    {
+        if (s_threads == 1 || work < 2 * grain) return 1;
+        long chunks = Math.Min(work / grain, 4L * s_threads);
+        return (int)Math.Max(1, chunks);
+    }
+
+    private static void RunSerial<TBody>(int chunkCount, TBody body) where TBody : struct, IChunkBody
+    {
+        for (int c = 0; c < chunkCount; c++) body.Execute(c);
+    }
+
+    private static WorkerPool CreatePool()
+    {
+        lock (s_configLock)
+            return s_pool ??= new WorkerPool(s_threads - 1);
+    }
+
+    private static int DefaultThreads()
+    {
+        var env = Environment.GetEnvironmentVariable("NORMSHARP_THREADS");
+        if (int.TryParse(env, out int t) && t >= 1) return t;
+        return Environment.ProcessorCount;
+    }
+
+    /// <summary>Holds the body of the loop in flight for one body type, so that dispatch allocates nothing.</summary>
+    private static class Slot<TBody> where TBody : struct, IChunkBody
+    {
+        public static TBody Body;
+        public static readonly Action<int> Run = static chunk => Body.Execute(chunk);
+    }
+
+    private sealed class WorkerPool : IDisposable
+    {
+        // Spin this long before sleeping: long enough to bridge the gap between consecutive kernels of
+        // one training step, short enough not to steal the core the caller needs (PERF.md, "Threading").
+        private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+
+        [ThreadStatic] private static bool t_isWorker;
+        public static bool IsWorkerThread => t_isWorker;
+
+        private readonly Thread[] _threads;
+        private readonly object _dispatchLock = new();
+        private readonly object _sleepLock = new();
+        private Action<int>? _work;
+        private int _chunkCount;
+        private int _nextChunk;
+        private int _pending;
+        private int _generation;
+        private int _sleepers;
+        private volatile bool _disposed;
+        private Exception? _failure;
+
+        public WorkerPool(int workers)
+        {
+            _threads = new Thread[workers];
+            for (int i = 0; i < workers; i++)
+            {
+                _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"normsharp-worker-{i}" };
+                _threads[i].Start();
+            }
+        }
+
+        public bool TryRun<TBody>(int chunkCount, in TBody body) where TBody : struct, IChunkBody
+        {
+            if (!Monitor.TryEnter(_dispatchLock)) return false;
+            try
+            {
+                Slot<TBody>.Body = body;
+                _work = Slot<TBody>.Run;
+                _chunkCount = chunkCount;
+                _failure = null;
+                Volatile.Write(ref _nextChunk, 0);
+                Volatile.Write(ref _pending, _threads.Length);
+                Interlocked.Increment(ref _generation);
+                if (Volatile.Read(ref _sleepers) > 0)
+                    lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+
+                t_isWorker = true; // a kernel called from inside a chunk runs serially
+                try { RunChunks(); }
+                finally { t_isWorker = false; }
+
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
+                _work = null;
+                Slot<TBody>.Body = default;
+                if (_failure is { } failure) throw new AggregateException("a parallel kernel chunk failed", failure);
+                return true;
+            }
+            finally
+            {
+                Monitor.Exit(_dispatchLock);
+            }
+        }
+
+        private void RunChunks()
+        {
+            var work = _work!;
+            int count = _chunkCount;
+            while (true)
+            {
+                int chunk = Interlocked.Increment(ref _nextChunk) - 1;
+                if (chunk >= count) return;
+                try { work(chunk); }
+                catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
+            }
+        }
+
+        private void WorkerLoop()
+        {
+            t_isWorker = true;
+            int seen = Volatile.Read(ref _generation);
+            while (!_disposed)
+            {
+                long start = Stopwatch.GetTimestamp();
+                while (Volatile.Read(ref _generation) == seen && !_disposed)
+                {
+                    if (Stopwatch.GetTimestamp() - start < SpinTicks) { Thread.SpinWait(30); continue; }
+                    lock (_sleepLock)
+                    {
+                        Interlocked.Increment(ref _sleepers);
+                        while (Volatile.Read(ref _generation) == seen && !_disposed) Monitor.Wait(_sleepLock);
+                        Interlocked.Decrement(ref _sleepers);
+                    }
+                }
+                if (_disposed) return;
+                seen = Volatile.Read(ref _generation);
+                RunChunks();
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+
+        public void Dispose()
+        {
+            _disposed = true;
+            lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+namespace NormSharp.Layers;
+
+/// <summary>Runs its layers in order; backward runs them in reverse. Children are named "0", "1", ….</summary>
+public sealed class Sequential : Module
+{
+    private readonly List<Module> _layers;
+
+    public Sequential(params IEnumerable<Module> layers)
+    {
+        _layers = layers.ToList();
+        for (int i = 0; i < _layers.Count; i++)
+            if (_layers[i] is null) throw new ArgumentNullException(nameof(layers), $"layer {i} is null");
+    }
+
+    public IReadOnlyList<Module> Layers => _layers;
+
+    public int Count => _layers.Count;
+
+    public Module this[int index] => _layers[index];
+
+    /// <summary>Appends a layer.</summary>
+    public Sequential Add(Module layer)
+    {
+        _layers.Add(layer ?? throw new ArgumentNullException(nameof(layer)));
+        return this;
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        for (int i = 0; i < _layers.Count; i++) x = _layers[i].Forward(x);
+        return x;
+    }
+
+    public override Tensor Backward(Tensor gradOutput)
+    {
+        // Only the first layer may skip its input gradient, and only when this container may.
+        for (int i = _layers.Count - 1; i >= 0; i--)
+        {
+            if (i == 0) _layers[0].NeedsInputGradient = NeedsInputGradient;
+            gradOutput = _layers[i].Backward(gradOutput);
+        }
+        return gradOutput;
+    }
+
+    public override int[] OutputShape(int[] inputShape)
+    {
+        foreach (var layer in _layers) inputShape = layer.OutputShape(inputShape);
+        return inputShape;
+    }
+
+    public override IEnumerable<(string Name, Module Module)> Children()
+    {
+        for (int i = 0; i < _layers.Count; i++) yield return (i.ToString(System.Globalization.CultureInfo.InvariantCulture), _layers[i]);
+    }
+
+    public override string Describe() => $"Sequential({_layers.Count} layers)";
+}
