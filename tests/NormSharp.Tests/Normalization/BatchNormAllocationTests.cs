@@ -1,0 +1,40 @@
+using NormSharp.Layers;
+
+namespace NormSharp.Tests.Normalization;
+
+/// <summary>A steady-state BN training step (forward, backward, both layouts) allocates nothing.</summary>
+[Collection(NormalizationSerialCollection.Name)]
+public class BatchNormAllocationTests
+{
+    [Fact]
+    public void SteadyStateTrainingAndEvalAllocateNothing()
+    {
+        var layers = new (Module Layer, Tensor X)[]
+        {
+            (new BatchNorm1d(500), GradientCheck.Random(new Rng(1), [256, 500])),
+            (new BatchNorm1d(7, momentum: null), GradientCheck.Random(new Rng(2), [16, 7, 9])),
+            (new BatchNorm2d(6), GradientCheck.Random(new Rng(3), [64, 6, 24, 24])),
+        };
+        var grads = layers.Select(l => GradientCheck.Random(new Rng(4), l.X.Shape)).ToArray();
+        void Steps(int count)
+        {
+            for (int s = 0; s < count; s++)
+                for (int i = 0; i < layers.Length; i++)
+                {
+                    layers[i].Layer.Forward(layers[i].X);
+                    layers[i].Layer.Backward(grads[i]);
+                }
+        }
+        Steps(3); // warm-up: buffers, scratch arrays, worker pool
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Steps(10);
+        long training = GC.GetTotalAllocatedBytes(precise: true) - before;
+        foreach (var (layer, _) in layers) layer.Eval();
+        Steps(2);
+        before = GC.GetTotalAllocatedBytes(precise: true);
+        Steps(10);
+        long eval = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(0, training);
+        Assert.Equal(0, eval);
+    }
+}
