@@ -2,7 +2,7 @@ using NormSharp.Layers;
 
 namespace NormSharp.Tests.Normalization;
 
-/// <summary>A steady-state BN training step (forward, backward, both layouts) allocates nothing.</summary>
+/// <summary>A steady-state training step (forward, backward, both layouts) of every normalization layer allocates nothing.</summary>
 [Collection(NormalizationSerialCollection.Name)]
 public class BatchNormAllocationTests
 {
@@ -14,6 +14,11 @@ public class BatchNormAllocationTests
             (new BatchNorm1d(500), GradientCheck.Random(new Rng(1), [256, 500])),
             (new BatchNorm1d(7, momentum: null), GradientCheck.Random(new Rng(2), [16, 7, 9])),
             (new BatchNorm2d(6), GradientCheck.Random(new Rng(3), [64, 6, 24, 24])),
+            (new BatchRenorm2d(4), GradientCheck.Random(new Rng(5), [8, 4, 5, 5])),
+            (new GhostBatchNorm1d(10, virtualBatchSize: 8), GradientCheck.Random(new Rng(6), [32, 10])),
+            (new LayerNorm([3, 20]), GradientCheck.Random(new Rng(7), [16, 3, 20])),
+            (new GroupNorm(2, 6), GradientCheck.Random(new Rng(8), [8, 6, 7, 7])),
+            (new InstanceNorm2d(3, affine: true, trackRunningStats: true), GradientCheck.Random(new Rng(9), [4, 3, 6, 6])),
         };
         var grads = layers.Select(l => GradientCheck.Random(new Rng(4), l.X.Shape)).ToArray();
         void Steps(int count)
