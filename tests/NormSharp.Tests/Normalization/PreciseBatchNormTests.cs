@@ -33,6 +33,24 @@ public class PreciseBatchNormTests
     }
 
     [Fact]
+    public void GhostAndRenormLayersAlsoGetPopulationStatistics()
+    {
+        var ghost = new GhostBatchNorm1d(2, virtualBatchSize: 2);
+        var renorm = new BatchRenorm1d(2);
+        var model = new Sequential(ghost, new Sequential(renorm));
+        renorm.RenormStd.Fill(3f);
+        var batches = new[] { 4, 6 }.Select((n, i) => Tensor.FromArray(BatchNormKernelTests.RandomArray(n * 2, (ulong)(90 + i), offset: 1f), n, 2)).ToList();
+        PreciseBatchNorm.Recalibrate(model, batches);
+        var all = batches.SelectMany(b => b.ToArray()).ToArray();
+        var (mean, variance) = PaperBatchNorm.Moments(all, 10, 2, 1);
+        BatchNormLayerTests.AssertClose(mean, ghost.RunningMean!.Span, 1e-5, 1e-6, "ghost mean");
+        BatchNormLayerTests.AssertClose(variance.Select(v => v * 10 / 9).ToArray(), ghost.RunningVar!.Span, 1e-5, 1e-6, "ghost var");
+        Assert.Equal([3f, 3f], renorm.RenormStd.ToArray()); // renorm state untouched
+        Assert.Equal(0f, renorm.RenormSteps.Span[0]);
+        Assert.True(model.Training);
+    }
+
+    [Fact]
     public void NeedsABatch()
     {
         var model = new Sequential(new BatchNorm1d(2));

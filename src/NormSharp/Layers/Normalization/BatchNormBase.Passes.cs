@@ -57,7 +57,8 @@ public abstract partial class BatchNormBase
             for (int i = 0; i < c; i++) invstd[i] = 1.0 / Math.Sqrt(m2[i] / count + Eps);
             var r = _rd.AsSpan(g * c, c);
             var d = _dd.AsSpan(g * c, c);
-            if (Training) Correction(mean, invstd, r, d);
+            // Precise BN's collection passes measure plain BN activations and leave renorm state alone.
+            if (Training && StatisticsCollector is null) Correction(mean, invstd, r, d);
             else { r.Fill(1); d.Clear(); }
             // Fold: y = γ·(r·(x − μ)·invstd + d) + β = x·α + β',  α = γ·r·invstd,  β' = β + γ·d − μ·α.
             for (int i = 0; i < c; i++)
