@@ -10,8 +10,10 @@ public abstract partial class BatchNormBase
     private float[] _alpha = [], _shift = [], _coefB = [], _coefK = [];
     private double[] _statMean = [], _statM2 = [], _statInvstd = [], _rd = [], _dd = [], _sumDy = [], _sumDyXmu = [];
     private Tensor? _input, _output, _gradInput;
+    private BatchNormStatistics? _syncStatistics;
+    private long _count;
     private int _n, _spatial, _groups;
-    private bool _batchStatistics;
+    private bool _batchStatistics, _synchronized;
 
     public override Tensor Forward(Tensor x)
     {
@@ -27,7 +29,11 @@ public abstract partial class BatchNormBase
             groups = n / ghost;
         }
         int perGroup = n / groups;
-        if (useBatch && (long)perGroup * spatial <= 1) throw SingleValueError(x.Shape);
+        if (groups > 1 && Training && Synchronizer is not null)
+            throw new InvalidOperationException($"{GetType().Name}: virtual batches cannot be synchronized across processes");
+        // Synchronized BN checks the global count instead (one sample per process is fine).
+        bool synchronized = Training && Synchronizer is not null;
+        if (useBatch && !synchronized && (long)perGroup * spatial <= 1) throw SingleValueError(x.Shape);
         EnsureState(groups * c);
         _input = x;
         _n = n;
@@ -46,12 +52,18 @@ public abstract partial class BatchNormBase
         long count = (long)perGroup * spatial;
         int groupSize = perGroup * c * spatial;
         bool update = Training && TrackRunningStats && StatisticsCollector is null;
+        _synchronized = Training && Synchronizer is not null;
         for (int g = 0; g < _groups; g++)
         {
             var xs = x.Span.Slice(g * groupSize, groupSize);
             var mean = _statMean.AsSpan(g * c, c);
             var m2 = _statM2.AsSpan(g * c, c);
             BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
+            if (_synchronized)
+            {
+                count = SynchronizeStatistics(count, mean, m2);
+                if (count <= 1) throw SingleValueError(x.Shape);
+            }
             if (Training && StatisticsCollector is { } collector) collector.Merge(count, mean, m2);
             var invstd = _statInvstd.AsSpan(g * c, c);
             for (int i = 0; i < c; i++) invstd[i] = 1.0 / Math.Sqrt(m2[i] / count + Eps);
@@ -74,7 +86,19 @@ public abstract partial class BatchNormBase
             }
             BatchNorm.Apply(xs, perGroup, c, spatial, _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), y.Span.Slice(g * groupSize, groupSize));
         }
+        _count = count;
         if (update) UpdateRunningStatistics(count);
+    }
+
+    /// <summary>Local → global statistics through <see cref="Synchronizer"/>; returns the global count.</summary>
+    private long SynchronizeStatistics(long count, Span<double> mean, Span<double> m2)
+    {
+        var statistics = _syncStatistics ??= new BatchNormStatistics(NumFeatures);
+        statistics.Set(count, mean, m2);
+        Synchronizer!.SynchronizeStatistics(statistics);
+        statistics.Mean.CopyTo(mean);
+        statistics.M2.CopyTo(m2);
+        return statistics.Count;
     }
 
     private void ForwardRunning(Tensor x, Tensor y, int n, int spatial)
@@ -126,7 +150,7 @@ public abstract partial class BatchNormBase
         if (!gradOutput.HasShape(x.Shape))
             throw new ArgumentException($"gradOutput has shape {gradOutput.ShapeString()}, the output {x.ShapeString()}", nameof(gradOutput));
         int c = NumFeatures, perGroup = _n / _groups, groupSize = perGroup * c * _spatial;
-        long count = (long)perGroup * _spatial;
+        long count = _count; // global when synchronized
         bool paramGrads = WeightParameter is { RequiresGrad: true } || BiasParameter is { RequiresGrad: true };
         bool inputGrad = NeedsInputGradient;
         Tensor? dx = inputGrad ? Tensor.Ensure(ref _gradInput, x.Shape) : null;
@@ -141,6 +165,7 @@ public abstract partial class BatchNormBase
                 AccumulateParameterGradients(g);
             }
             if (!inputGrad) continue;
+            if (_synchronized) Synchronizer!.SynchronizeGradientSums(_sumDy, _sumDyXmu);
             var dxs = dx!.Span.Slice(g * groupSize, groupSize);
             if (!_batchStatistics)
             {

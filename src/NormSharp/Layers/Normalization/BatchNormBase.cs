@@ -83,6 +83,12 @@ public abstract partial class BatchNormBase : Module
     public Tensor? NumBatchesTracked { get; }
 
     /// <summary>
+    /// When set, training-mode passes normalise with the statistics of the global batch across processes
+    /// (synchronized BN; see <see cref="IBatchNormSynchronizer"/>). Not combinable with virtual batches.
+    /// </summary>
+    public IBatchNormSynchronizer? Synchronizer { get; set; }
+
+    /// <summary>
     /// When set, training-mode forward passes merge their batch statistics into this object instead of
     /// updating the running statistics (used by <see cref="PreciseBatchNorm"/>).
     /// </summary>
