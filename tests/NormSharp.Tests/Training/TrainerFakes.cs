@@ -91,3 +91,22 @@ internal static class FakeData
         return new InMemoryDataset("one-hot", x, y, classes);
     }
 }
+
+/// <summary>Adds N(0, 0.1²) noise in training mode, drawn from its <see cref="IStochastic.Generator"/>.</summary>
+internal sealed class NoiseModule : Module, IStochastic
+{
+    private Tensor? _output;
+
+    public Rng Generator { get; set; } = new(0);
+
+    public override Tensor Forward(Tensor x)
+    {
+        var y = Tensor.Ensure(ref _output, x.Shape);
+        for (int i = 0; i < x.Size; i++) y[i] = x[i] + (Training ? 0.1f * Generator.NextGaussian() : 0f);
+        return y;
+    }
+
+    public override Tensor Backward(Tensor gradOutput) => gradOutput;
+
+    public override int[] OutputShape(int[] inputShape) => inputShape;
+}

@@ -138,4 +138,20 @@ public class TrainerTests
         Assert.True(trainer.LastGradientNorm > 1e-3f);
         Assert.Equal(1e-3f, MathF.Abs(model.Weight.Grad[0]), 1e-6f);
     }
+
+    [Fact]
+    public void FitSeedMakesStochasticLayersReproducible()
+    {
+        var data = FakeData.OneHot(40, 4, 1f, 10);
+        float Run(ulong seed)
+        {
+            var scale = new ScaleModule();
+            var model = new NormSharp.Layers.Sequential(new NoiseModule(), scale, new NoiseModule());
+            var trainer = new Trainer(model, new OneHotSquaredError(), new Sgd([scale.Weight], 0.05f));
+            trainer.Fit(new DataLoader(data, 8, seed: 1), new FitOptions { Epochs = 2, Seed = seed });
+            return scale.Weight.Value[0];
+        }
+        Assert.Equal(Run(3), Run(3));
+        Assert.NotEqual(Run(3), Run(4));
+    }
 }
