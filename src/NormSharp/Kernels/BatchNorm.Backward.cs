@@ -27,26 +27,19 @@ public static unsafe partial class BatchNorm
         if (channels == 0 || n == 0) return;
         int blockRows = BlockRows(n, channels, spatial);
         int blocks = (n + blockRows - 1) / blockRows;
-        double[] scratch = RentScratch(2 * blocks * channels);
-        try
+        double[] scratch = Scratch(2 * blocks * channels);
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean)
+        fixed (double* ps = scratch)
         {
-            fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean)
-            fixed (double* ps = scratch)
+            var body = new BackwardReduceBody(px, pdy, pm, ps, n, channels, spatial, blockRows);
+            ParallelRunner.For(body.ChunkCount, body);
+        }
+        for (int b = 0; b < blocks; b++) // block order: deterministic
+            for (int c = 0; c < channels; c++)
             {
-                var body = new BackwardReduceBody(px, pdy, pm, ps, n, channels, spatial, blockRows);
-                ParallelRunner.For(body.ChunkCount, body);
+                sumDy[c] += scratch[b * channels + c];
+                sumDyXmu[c] += scratch[(blocks + b) * channels + c];
             }
-            for (int b = 0; b < blocks; b++) // block order: deterministic
-                for (int c = 0; c < channels; c++)
-                {
-                    sumDy[c] += scratch[b * channels + c];
-                    sumDyXmu[c] += scratch[(blocks + b) * channels + c];
-                }
-        }
-        finally
-        {
-            ReturnScratch(scratch);
-        }
     }
 
     private readonly struct BackwardReduceBody : IChunkBody

@@ -24,36 +24,29 @@ public static unsafe partial class BatchNorm
         }
         int blockRows = BlockRows(n, channels, spatial);
         int blocks = (n + blockRows - 1) / blockRows;
-        double[] scratch = RentScratch(2 * blocks * channels);
-        try
+        double[] scratch = Scratch(2 * blocks * channels);
+        fixed (float* px = x)
+        fixed (double* ps = scratch)
         {
-            fixed (float* px = x)
-            fixed (double* ps = scratch)
-            {
-                var body = new StatisticsBody(px, ps, n, channels, spatial, blockRows);
-                ParallelRunner.For(body.ChunkCount, body);
-            }
-            // Chan et al.: combine block partials in block order (deterministic).
-            for (int c = 0; c < channels; c++)
-            {
-                double meanC = scratch[c], m2C = scratch[blocks * channels + c];
-                double count = (double)Math.Min(blockRows, n) * spatial;
-                for (int b = 1; b < blocks; b++)
-                {
-                    double nb = (double)(Math.Min(n, (b + 1) * blockRows) - b * blockRows) * spatial;
-                    double delta = scratch[b * channels + c] - meanC;
-                    double total = count + nb;
-                    meanC += delta * nb / total;
-                    m2C += scratch[(blocks + b) * channels + c] + delta * delta * count * nb / total;
-                    count = total;
-                }
-                mean[c] = meanC;
-                m2[c] = Math.Max(0, m2C); // rounding may leave −ε for a constant channel
-            }
+            var body = new StatisticsBody(px, ps, n, channels, spatial, blockRows);
+            ParallelRunner.For(body.ChunkCount, body);
         }
-        finally
+        // Chan et al.: combine block partials in block order (deterministic).
+        for (int c = 0; c < channels; c++)
         {
-            ReturnScratch(scratch);
+            double meanC = scratch[c], m2C = scratch[blocks * channels + c];
+            double count = (double)Math.Min(blockRows, n) * spatial;
+            for (int b = 1; b < blocks; b++)
+            {
+                double nb = (double)(Math.Min(n, (b + 1) * blockRows) - b * blockRows) * spatial;
+                double delta = scratch[b * channels + c] - meanC;
+                double total = count + nb;
+                meanC += delta * nb / total;
+                m2C += scratch[(blocks + b) * channels + c] + delta * delta * count * nb / total;
+                count = total;
+            }
+            mean[c] = meanC;
+            m2[c] = Math.Max(0, m2C); // rounding may leave −ε for a constant channel
         }
     }
 
