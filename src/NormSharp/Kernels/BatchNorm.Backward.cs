@@ -27,26 +27,19 @@ public static unsafe partial class BatchNorm
         if (channels == 0 || n == 0) return;
         int blockRows = BlockRows(n, channels, spatial);
         int blocks = (n + blockRows - 1) / blockRows;
-        double[] scratch = RentScratch(2 * blocks * channels);
-        try
+        double[] scratch = Scratch(2 * blocks * channels);
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean)
+        fixed (double* ps = scratch)
         {
-            fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean)
-            fixed (double* ps = scratch)
+            var body = new BackwardReduceBody(px, pdy, pm, ps, n, channels, spatial, blockRows);
+            ParallelRunner.For(body.ChunkCount, body);
+        }
+        for (int b = 0; b < blocks; b++) // block order: deterministic
+            for (int c = 0; c < channels; c++)
             {
-                var body = new BackwardReduceBody(px, pdy, pm, ps, n, channels, spatial, blockRows);
-                ParallelRunner.For(body.ChunkCount, body);
+                sumDy[c] += scratch[b * channels + c];
+                sumDyXmu[c] += scratch[(blocks + b) * channels + c];
             }
-            for (int b = 0; b < blocks; b++) // block order: deterministic
-                for (int c = 0; c < channels; c++)
-                {
-                    sumDy[c] += scratch[b * channels + c];
-                    sumDyXmu[c] += scratch[(blocks + b) * channels + c];
-                }
-        }
-        finally
-        {
-            ReturnScratch(scratch);
-        }
     }
 
     private readonly struct BackwardReduceBody : IChunkBody
@@ -88,28 +81,35 @@ public static unsafe partial class BatchNorm
         }
     }
 
+    /// <summary>Columns [c0, c1) over rows [r0, r1): 16 columns (eight double accumulators) at a time.</summary>
     private static void RowBackwardReduce(float* x, float* dy, float* mean, int channels, int r0, int r1, int c0, int c1,
         double* sumDy, double* sumDyXmu)
     {
         int c = c0;
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; c <= c1 - Vector256<float>.Count; c += Vector256<float>.Count)
+            for (; c <= c1 - 2 * Vector256<float>.Count; c += 2 * Vector256<float>.Count)
             {
                 // Scalar math: sumDy += dy; sumDyXmu += (x − mean)·dy, in double.
-                var (mLo, mHi) = Vector256.Widen(Vector256.Load(mean + c));
-                Vector256<double> gLo = default, gHi = default, pLo = default, pHi = default;
+                var (m0, m1) = Vector256.Widen(Vector256.Load(mean + c));
+                var (m2, m3) = Vector256.Widen(Vector256.Load(mean + c + 8));
+                Vector256<double> g0 = default, g1 = default, g2 = default, g3 = default;
+                Vector256<double> p0 = default, p1 = default, p2 = default, p3 = default;
                 for (int r = r0; r < r1; r++)
                 {
                     long offset = (long)r * channels + c;
-                    var (dLo, dHi) = Vector256.Widen(Vector256.Load(dy + offset));
-                    var (xLo, xHi) = Vector256.Widen(Vector256.Load(x + offset));
-                    gLo += dLo; gHi += dHi;
-                    pLo += (xLo - mLo) * dLo;
-                    pHi += (xHi - mHi) * dHi;
+                    var (d0, d1) = Vector256.Widen(Vector256.Load(dy + offset));
+                    var (d2, d3) = Vector256.Widen(Vector256.Load(dy + offset + 8));
+                    var (x0, x1) = Vector256.Widen(Vector256.Load(x + offset));
+                    var (x2, x3) = Vector256.Widen(Vector256.Load(x + offset + 8));
+                    g0 += d0; g1 += d1; g2 += d2; g3 += d3;
+                    p0 = Vector256.FusedMultiplyAdd(x0 - m0, d0, p0);
+                    p1 = Vector256.FusedMultiplyAdd(x1 - m1, d1, p1);
+                    p2 = Vector256.FusedMultiplyAdd(x2 - m2, d2, p2);
+                    p3 = Vector256.FusedMultiplyAdd(x3 - m3, d3, p3);
                 }
-                gLo.Store(sumDy + c); gHi.Store(sumDy + c + 4);
-                pLo.Store(sumDyXmu + c); pHi.Store(sumDyXmu + c + 4);
+                g0.Store(sumDy + c); g1.Store(sumDy + c + 4); g2.Store(sumDy + c + 8); g3.Store(sumDy + c + 12);
+                p0.Store(sumDyXmu + c); p1.Store(sumDyXmu + c + 4); p2.Store(sumDyXmu + c + 8); p3.Store(sumDyXmu + c + 12);
             }
         }
         for (; c < c1; c++)
@@ -126,6 +126,7 @@ public static unsafe partial class BatchNorm
         }
     }
 
+    /// <summary>Channel <paramref name="channel"/> over planes [r0, r1): 16 values (eight double accumulators) at a time.</summary>
     private static void PlaneBackwardReduce(float* x, float* dy, float mean, int channels, int spatial, int channel, int r0, int r1,
         out double sumDy, out double sumDyXmu)
     {
@@ -138,17 +139,30 @@ public static unsafe partial class BatchNorm
             int i = 0;
             if (Vector256.IsHardwareAccelerated && spatial >= Vector256<float>.Count)
             {
-                Vector256<double> g1 = default, g2 = default, p1 = default, p2 = default;
+                Vector256<double> g0 = default, g1 = default, g2 = default, g3 = default;
+                Vector256<double> p0 = default, p1 = default, p2 = default, p3 = default;
+                for (; i <= spatial - 2 * Vector256<float>.Count; i += 2 * Vector256<float>.Count)
+                {
+                    var (d0, d1) = Vector256.Widen(Vector256.Load(ds + i));
+                    var (d2, d3) = Vector256.Widen(Vector256.Load(ds + i + 8));
+                    var (x0, x1) = Vector256.Widen(Vector256.Load(xs + i));
+                    var (x2, x3) = Vector256.Widen(Vector256.Load(xs + i + 8));
+                    g0 += d0; g1 += d1; g2 += d2; g3 += d3;
+                    p0 = Vector256.FusedMultiplyAdd(x0 - mv, d0, p0);
+                    p1 = Vector256.FusedMultiplyAdd(x1 - mv, d1, p1);
+                    p2 = Vector256.FusedMultiplyAdd(x2 - mv, d2, p2);
+                    p3 = Vector256.FusedMultiplyAdd(x3 - mv, d3, p3);
+                }
                 for (; i <= spatial - Vector256<float>.Count; i += Vector256<float>.Count)
                 {
-                    var (dLo, dHi) = Vector256.Widen(Vector256.Load(ds + i));
-                    var (xLo, xHi) = Vector256.Widen(Vector256.Load(xs + i));
-                    g1 += dLo; g2 += dHi;
-                    p1 += (xLo - mv) * dLo;
-                    p2 += (xHi - mv) * dHi;
+                    var (d0, d1) = Vector256.Widen(Vector256.Load(ds + i));
+                    var (x0, x1) = Vector256.Widen(Vector256.Load(xs + i));
+                    g0 += d0; g1 += d1;
+                    p0 = Vector256.FusedMultiplyAdd(x0 - mv, d0, p0);
+                    p1 = Vector256.FusedMultiplyAdd(x1 - mv, d1, p1);
                 }
-                g += Vector256.Sum(g1 + g2);
-                p += Vector256.Sum(p1 + p2);
+                g += Vector256.Sum((g0 + g1) + (g2 + g3));
+                p += Vector256.Sum((p0 + p1) + (p2 + p3));
             }
             for (; i < spatial; i++)
             {

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace NormSharp.Kernels;
 
 /// <summary>
@@ -52,8 +50,16 @@ public static unsafe partial class BatchNorm
     private static int ElementwiseChunks(int units, long unitSize) =>
         Math.Min(Math.Max(units, 1), ParallelRunner.ChunksFor((long)units * unitSize, Grain));
 
-    /// <summary>Scratch for block partials, rented so that steady-state calls allocate nothing.</summary>
-    private static double[] RentScratch(int length) => ArrayPool<double>.Shared.Rent(Math.Max(length, 1));
+    [ThreadStatic] private static double[]? t_scratch;
 
-    private static void ReturnScratch(double[] scratch) => ArrayPool<double>.Shared.Return(scratch);
+    /// <summary>Scratch for block partials: one pinned array per calling thread, grown on demand and kept,
+    /// so steady-state calls allocate nothing (ArrayPool.Shared may trim its arrays on a gen-2 GC).
+    /// Kernels never nest while holding it.</summary>
+    private static double[] Scratch(int length)
+    {
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < length)
+            t_scratch = scratch = GC.AllocateUninitializedArray<double>(Math.Max(length, 256), pinned: true);
+        return scratch;
+    }
 }

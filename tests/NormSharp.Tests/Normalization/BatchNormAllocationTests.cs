@@ -31,15 +31,24 @@ public class BatchNormAllocationTests
                 }
         }
         Steps(3); // warm-up: buffers, scratch arrays, worker pool
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        Steps(10);
-        long training = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(0, AllocatedPerWindow(() => Steps(10)));
         foreach (var (layer, _) in layers) layer.Eval();
         Steps(2);
-        before = GC.GetTotalAllocatedBytes(precise: true);
-        Steps(10);
-        long eval = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.Equal(0, training);
-        Assert.Equal(0, eval);
+        Assert.Equal(0, AllocatedPerWindow(() => Steps(10)));
+    }
+
+    /// <summary>The fewest bytes allocated by <paramref name="body"/> over three runs. A per-step allocation
+    /// shows in every run; the runtime's own occasional background allocation (tiered recompilation runs
+    /// while the test does) shows in one at most.</summary>
+    private static long AllocatedPerWindow(Action body)
+    {
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && least > 0; attempt++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            body();
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+        return least;
     }
 }
