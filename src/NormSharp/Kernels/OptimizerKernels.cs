@@ -10,7 +10,7 @@ namespace NormSharp.Kernels;
 /// <see cref="Vector256"/>. The arithmetic is the same sequence of IEEE operations as
 /// <see cref="OptimizerKernelsReference"/> (no FMA contraction), so both give identical results.
 /// </summary>
-public static class OptimizerKernels
+public static partial class OptimizerKernels
 {
     /// <inheritdoc cref="OptimizerKernelsReference.Sgd"/>
     public static void Sgd(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer,

@@ -33,7 +33,7 @@ public class Adam : Optimizer
     /// <summary>True when weight decay is decoupled from the gradient (AdamW).</summary>
     protected virtual bool DecoupledWeightDecay => false;
 
-    protected override void Update(Parameter parameter, Tensor[] state, long step)
+    protected override unsafe void Update(Parameter parameter, Tensor[] state, long step)
     {
         double bias1 = 1 - Math.Pow(Beta1, step);
         double bias2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, step));
@@ -41,7 +41,7 @@ public class Adam : Optimizer
         // AdamW (Loshchilov & Hutter, 2019; torch.optim.AdamW): p = p·(1 − lr·λ) before the Adam step.
         float decay = DecoupledWeightDecay ? (float)(1 - (double)LearningRate * WeightDecay) : 1f;
         float l2 = DecoupledWeightDecay ? 0f : WeightDecay;
-        OptimizerKernels.Adam(parameter.Value.Span, parameter.Grad.Span, state[0].Span, state[1].Span,
-            Beta1, Beta2, Eps, l2, decay, stepSize, (float)bias2Sqrt);
+        fixed (float* p = parameter.Value.Data, g = parameter.Grad.Data, m = state[0].Data, v = state[1].Data)
+            OptimizerKernels.AdamParallel(p, g, m, v, parameter.Value.Size, Beta1, Beta2, Eps, l2, decay, stepSize, (float)bias2Sqrt);
     }
 }

@@ -44,11 +44,12 @@ public sealed class RmsProp : Optimizer
             _ => [SquareAvg],
         };
 
-    protected override void Update(Parameter parameter, Tensor[] state, long step)
+    protected override unsafe void Update(Parameter parameter, Tensor[] state, long step)
     {
-        var momentumBuffer = Momentum > 0 ? state[1].Span : default;
-        var gradAvg = Centered ? state[Momentum > 0 ? 2 : 1].Span : default;
-        OptimizerKernels.RmsProp(parameter.Value.Span, parameter.Grad.Span, state[0].Span, gradAvg, momentumBuffer,
-            LearningRate, Alpha, Eps, WeightDecay, Momentum, Centered);
+        var momentumBuffer = Momentum > 0 ? state[1].Data : null;
+        var gradAvg = Centered ? state[Momentum > 0 ? 2 : 1].Data : null;
+        fixed (float* p = parameter.Value.Data, g = parameter.Grad.Data, s = state[0].Data, a = gradAvg, b = momentumBuffer)
+            OptimizerKernels.RmsPropParallel(p, g, s, a, b, parameter.Value.Size,
+                LearningRate, Alpha, Eps, WeightDecay, Momentum, Centered);
     }
 }

@@ -34,10 +34,11 @@ public sealed class Sgd : Optimizer
     public float WeightDecay { get; }
     public bool Nesterov { get; }
 
-    protected override void Update(Parameter parameter, Tensor[] state, long step)
+    protected override unsafe void Update(Parameter parameter, Tensor[] state, long step)
     {
-        var buffer = Momentum != 0 ? state[0].Span : default;
-        OptimizerKernels.Sgd(parameter.Value.Span, parameter.Grad.Span, buffer,
-            LearningRate, Momentum, Dampening, WeightDecay, Nesterov, firstStep: step == 1);
+        // Tensor storage is pinned: fixed costs nothing and the pointers may go to worker threads.
+        fixed (float* p = parameter.Value.Data, g = parameter.Grad.Data, b = Momentum != 0 ? state[0].Data : null)
+            OptimizerKernels.SgdParallel(p, g, b, parameter.Value.Size,
+                LearningRate, Momentum, Dampening, WeightDecay, Nesterov, firstStep: step == 1);
     }
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""PyTorch side of the training benchmark: the workloads of `normsharp bench train`, identical shapes,
+optimizer and thread count, on synthetic random data.
+
+    /usr/bin/python3 bench/compare_torch.py --model mlp --bn --batch-size 500 --steps 50 --threads 2
+
+mlp:   784-H1-...-Hk-10 (default H = 500,400,300,200,100,50,25), Linear -> [BatchNorm1d] -> ReLU, Adam lr 1e-3.
+lenet: d2l's LeNet on 1x28x28 (Conv 1->6 k5, [BN2d], sigmoid, AvgPool 2; Conv 6->16 k5, [BN2d], sigmoid,
+       AvgPool 2; Linear 256->120, [BN1d], sigmoid; Linear 120->84, [BN1d], sigmoid; Linear 84->10), SGD lr 0.1.
+Loss: softmax cross-entropy. The last line printed is `examples_per_second: N`.
+"""
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+
+
+def mlp(hidden, bn):
+    layers, width = [], 784
+    for h in hidden:
+        layers.append(nn.Linear(width, h))
+        if bn:
+            layers.append(nn.BatchNorm1d(h))
+        layers.append(nn.ReLU())
+        width = h
+    layers.append(nn.Linear(width, 10))
+    return nn.Sequential(*layers)
+
+
+def lenet(bn):
+    def block(*mods):
+        return [m for m in mods if m is not None]
+    return nn.Sequential(
+        *block(nn.Conv2d(1, 6, 5), nn.BatchNorm2d(6) if bn else None, nn.Sigmoid(), nn.AvgPool2d(2, 2)),
+        *block(nn.Conv2d(6, 16, 5), nn.BatchNorm2d(16) if bn else None, nn.Sigmoid(), nn.AvgPool2d(2, 2)),
+        nn.Flatten(),
+        *block(nn.Linear(256, 120), nn.BatchNorm1d(120) if bn else None, nn.Sigmoid()),
+        *block(nn.Linear(120, 84), nn.BatchNorm1d(84) if bn else None, nn.Sigmoid()),
+        nn.Linear(84, 10))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=["mlp", "lenet"], required=True)
+    parser.add_argument("--hidden", default="500,400,300,200,100,50,25")
+    parser.add_argument("--bn", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.batch_size < 2 or args.steps < 1 or args.warmup < 0 or args.threads < 1:
+        parser.error("batch size must be >= 2, steps >= 1, warmup >= 0, threads >= 1")
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    if args.model == "mlp":
+        model = mlp([int(h) for h in args.hidden.split(",") if h], args.bn)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        shape = (args.batch_size, 784)
+    else:
+        model = lenet(args.bn)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        shape = (args.batch_size, 1, 28, 28)
+    loss_fn = nn.CrossEntropyLoss()
+    pool = min(args.steps + args.warmup, 8)  # a few distinct batches, generated before timing
+    xs = [torch.randn(*shape) for _ in range(pool)]
+    ys = [torch.randint(0, 10, (args.batch_size,)) for _ in range(pool)]
+    params = sum(p.numel() for p in model.parameters())
+    print(f"engine: pytorch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"workload: {args.model}{' +bn' if args.bn else ''}, {params} parameters, batch {args.batch_size}, "
+          f"optimizer {type(optimizer).__name__}")
+    model.train()
+
+    def step(i):
+        optimizer.zero_grad(set_to_none=False)
+        loss = loss_fn(model(xs[i % pool]), ys[i % pool])
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    start = time.perf_counter()
+    for i in range(args.warmup):
+        step(i)
+    warmup = time.perf_counter() - start
+    print(f"warmup: {args.warmup} steps in {warmup:.3f} s")
+    start = time.perf_counter()
+    loss = float("nan")
+    for i in range(args.steps):
+        loss = step(args.warmup + i)
+    seconds = time.perf_counter() - start
+    print(f"measured: {args.steps} steps in {seconds:.3f} s, {1000 * seconds / args.steps:.3f} ms/step, last loss {loss:.4f}")
+    print(f"examples_per_second: {args.steps * args.batch_size / seconds:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+namespace NormSharp.Kernels;
+
+/// <summary>
+/// Batch-normalization kernels in ATen's three-kernel structure (shared/STYLE.md, "Kernels";
+/// <c>aten/src/ATen/native/cpu/batch_norm_kernel.cpp</c>): collect per-channel statistics, apply the
+/// folded affine map, and a fused backward (one reduction pass, one element-wise pass).
+/// </summary>
+/// <remarks>
+/// <para>Every kernel sees its input as <c>[n, channels, spatial]</c>, row-major. With
+/// <c>spatial == 1</c> (an [N, C] batch) the work is vectorised across channels; otherwise each channel
+/// owns <c>n</c> contiguous planes of <c>spatial</c> values (NCHW) and the work is plane-wise.</para>
+/// <para>Determinism: reductions are split into blocks of rows (or planes) whose size depends only on
+/// the problem's shape; block partials are combined in block order, so results are identical for any
+/// thread count. Reductions accumulate in double, with a per-block shift for the statistics (the first
+/// value of the block): never the naive E[x²] − E[x]² in float.</para>
+/// </remarks>
+public static unsafe partial class BatchNorm
+{
+    /// <summary>Rows per reduction block in the [N, C] layout aim at this many elements.</summary>
+    private const int BlockElements = 65536;
+
+    /// <summary>Below this many elements an element-wise pass runs on one thread (PyTorch's grain size).</summary>
+    private const int Grain = 32768;
+
+    /// <summary>Columns per chunk in the [N, C] layout (a multiple of every vector width).</summary>
+    private const int ColumnsPerChunk = 64;
+
+    /// <summary>Reduction blocks of the leading dimension: a size that depends only on the shape.</summary>
+    private static int BlockRows(int n, int channels, int spatial)
+    {
+        long perRow = spatial == 1 ? channels : spatial;
+        int rows = (int)Math.Max(1, BlockElements / Math.Max(1, perRow));
+        return Math.Min(Math.Max(n, 1), rows);
+    }
+
+    private static void CheckShape(int length, int n, int channels, int spatial, string name)
+    {
+        if (n < 0 || channels < 0 || spatial < 1)
+            throw new ArgumentException($"invalid batch-norm shape [n={n}, channels={channels}, spatial={spatial}]");
+        if ((long)n * channels * spatial != length)
+            throw new ArgumentException($"{name} holds {length} values, not [{n}, {channels}, {spatial}]", name);
+    }
+
+    private static void CheckChannels(int length, int channels, string name)
+    {
+        if (length < channels) throw new ArgumentException($"{name} holds {length} values for {channels} channels", name);
+    }
+
+    /// <summary>Runs an element-wise body over <paramref name="units"/> units of <paramref name="unitSize"/> elements.</summary>
+    private static int ElementwiseChunks(int units, long unitSize) =>
+        Math.Min(Math.Max(units, 1), ParallelRunner.ChunksFor((long)units * unitSize, Grain));
+
+    [ThreadStatic] private static double[]? t_scratch;
+
+    /// <summary>Scratch for block partials: one pinned array per calling thread, grown on demand and kept,
+    /// so steady-state calls allocate nothing (ArrayPool.Shared may trim its arrays on a gen-2 GC).
+    /// Kernels never nest while holding it.</summary>
+    private static double[] Scratch(int length)
+    {
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < length)
+            t_scratch = scratch = GC.AllocateUninitializedArray<double>(Math.Max(length, 256), pinned: true);
+        return scratch;
+    }
+}

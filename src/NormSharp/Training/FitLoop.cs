@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using NormSharp.Data;
+
+namespace NormSharp.Training;
+
+/// <summary>One run of <see cref="Trainer.Fit"/>: the epoch/step loop, metrics and callbacks.</summary>
+internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions options)
+{
+    private readonly List<FitRecord> _history = [];
+    private readonly TrainingProgress _progress = new(trainer);
+    private double _evaluationSeconds;
+    // Running sums since the previous record.
+    private double _lossSum;
+    private long _correct, _classifiedExamples, _windowExamples, _windowSteps;
+    private bool _classification = true;
+    private double _windowStartTrainSeconds;
+
+    public FitResult Run()
+    {
+        int maxEpochs = options.Epochs ?? (options.MaxSteps.HasValue ? int.MaxValue : 1);
+        long maxSteps = options.MaxSteps ?? long.MaxValue;
+        var callbacks = options.Callbacks;
+        int epoch = 0;
+        while (epoch < maxEpochs && _progress.Step < maxSteps && !_progress.StopRequested)
+        {
+            epoch++;
+            _progress.Epoch = epoch;
+            _progress.StepInEpoch = 0;
+            train.StartEpoch();
+            bool epochComplete = true;
+            while (train.TryNextBatch(out var x, out var y))
+            {
+                TrainOneStep(x, y);
+                for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnStepEnd(_progress);
+                if (options.EvaluateEverySteps is { } every && _progress.Step % every == 0) Record();
+                if (_progress.StopRequested || _progress.Step >= maxSteps)
+                {
+                    epochComplete = _progress.StepInEpoch == train.BatchesPerEpoch;
+                    break;
+                }
+            }
+            if (_progress.StepInEpoch == 0)
+                throw new InvalidOperationException($"the data loader over '{train.Dataset.Name}' yielded no batch (dataset of {train.Dataset.Count}, batch {train.BatchSize}, drop-last {train.DropLast})");
+            if (!epochComplete) break;
+            if (options.EvaluateEverySteps is null) Record();
+            for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnEpochEnd(_progress);
+            options.Scheduler?.Step();
+        }
+        if (_windowSteps > 0) Record(); // the steps after the last evaluation point
+        double elapsed = _progress.ElapsedSeconds;
+        return new FitResult(_history, _progress.Step, epoch, _progress.StopReason, elapsed,
+            elapsed - _evaluationSeconds, _progress.Examples);
+    }
+
+    private void TrainOneStep(Tensor x, Tensor y)
+    {
+        float loss = trainer.TrainStep(x, y);
+        int rows = x.Dim(0);
+        int? correct = Trainer.CountCorrect(trainer.LastOutput!, y);
+        _progress.Step++;
+        _progress.StepInEpoch++;
+        _progress.Examples += rows;
+        _progress.Loss = loss;
+        _progress.BatchAccuracy = correct is { } c ? (double)c / rows : null;
+        _lossSum += loss;
+        _windowSteps++;
+        _windowExamples += rows;
+        if (correct is { } k) { _correct += k; _classifiedExamples += rows; }
+        else _classification = false;
+    }
+
+    /// <summary>Closes the current window: evaluates the validation set, appends a record, calls back.</summary>
+    private void Record()
+    {
+        double trainSeconds = _progress.ElapsedSeconds - _evaluationSeconds;
+        double windowSeconds = trainSeconds - _windowStartTrainSeconds;
+        EvalResult? validation = null;
+        if (options.Validation is { } data)
+        {
+            long start = Stopwatch.GetTimestamp();
+            validation = trainer.Evaluate(data, options.ValidationBatchSize);
+            _evaluationSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        var record = new FitRecord(
+            _progress.Step,
+            _progress.Epoch,
+            _windowSteps > 0 ? _lossSum / _windowSteps : double.NaN,
+            _classification && _classifiedExamples > 0 ? (double)_correct / _classifiedExamples : null,
+            validation?.Loss,
+            validation?.Accuracy,
+            _progress.ElapsedSeconds,
+            windowSeconds > 0 ? _windowExamples / windowSeconds : 0,
+            trainer.Optimizer.LearningRate);
+        _history.Add(record);
+        _lossSum = 0;
+        _correct = _classifiedExamples = _windowExamples = _windowSteps = 0;
+        _classification = true;
+        _windowStartTrainSeconds = trainSeconds;
+        var callbacks = options.Callbacks;
+        for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnEvaluation(_progress, record);
+    }
+}

@@ -1,0 +1,38 @@
+using NormSharp.Kernels;
+
+namespace NormSharp.Tests.Normalization;
+
+/// <summary>Reductions are blocked by shape only and combined in block order: the results are
+/// bit-identical for any thread count.</summary>
+[Collection(NormalizationSerialCollection.Name)]
+public class BatchNormDeterminismTests
+{
+    [Theory]
+    [InlineData(300, 301, 1)]
+    [InlineData(70, 3, 1000)]
+    public void ResultsDoNotDependOnTheThreadCount(int n, int c, int s)
+    {
+        var x = BatchNormKernelTests.RandomArray(n * c * s, 1, offset: 2f);
+        var dy = BatchNormKernelTests.RandomArray(n * c * s, 2);
+        var mean = BatchNormKernelTests.RandomArray(c, 3);
+        var runs = new List<double[]>();
+        int saved = ParallelRunner.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                ParallelRunner.Threads = threads;
+                var (mu, m2, g, p) = (new double[c], new double[c], new double[c], new double[c]);
+                BatchNorm.Statistics(x, n, c, s, mu, m2);
+                BatchNorm.BackwardReduce(x, dy, n, c, s, mean, g, p);
+                runs.Add([.. mu, .. m2, .. g, .. p]);
+            }
+        }
+        finally
+        {
+            ParallelRunner.Threads = saved;
+        }
+        Assert.Equal(runs[0], runs[1]);
+        Assert.Equal(runs[0], runs[2]);
+    }
+}
