@@ -171,7 +171,11 @@ public static class ParallelRunner
         private void WorkerLoop()
         {
             t_isWorker = true;
-            int seen = Volatile.Read(ref _generation);
+            // The pool's first generation is 0. Reading _generation here instead would let a worker that starts
+            // after the first dispatch was published take that dispatch for "already seen": it would never run
+            // it, never decrement _pending, and the dispatcher would spin forever (seen in tests that set
+            // Threads and dispatch at once).
+            int seen = 0;
             while (!_disposed)
             {
                 long start = Stopwatch.GetTimestamp();

@@ -1,0 +1,21 @@
+namespace NormSharp.Cli.Experiments;
+
+/// <summary>Every experiment of <c>normsharp reproduce</c>, in the order <c>reproduce all</c> runs them.</summary>
+public static class ExperimentCatalog
+{
+    /// <summary>A fresh instance of each experiment.</summary>
+    public static IReadOnlyList<IExperiment> All() =>
+    [
+        new DistributionsExperiment(),
+    ];
+
+    /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No experiment has that name; the message lists the valid ones.</exception>
+    public static IExperiment Find(string name)
+    {
+        foreach (var experiment in All())
+            if (string.Equals(experiment.Name, name, StringComparison.OrdinalIgnoreCase)) return experiment;
+        var names = string.Join(", ", All().Select(e => e.Name));
+        throw new ArgumentException($"unknown experiment '{name}'; expected one of: {names}, all", nameof(name));
+    }
+}

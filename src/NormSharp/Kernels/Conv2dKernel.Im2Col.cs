@@ -1,0 +1,90 @@
+using System.Numerics.Tensors;
+
+namespace NormSharp.Kernels;
+
+public static unsafe partial class Conv2dKernel
+{
+    /// <summary>
+    /// Unfolds one image x[C, H, W] into col[C·k·k, H'·W']:
+    /// col[(c·k + u)·k + v, i·W' + j] = x[c, i·s + u − p, j·s + v − p], or 0 outside the image (Caffe's im2col).
+    /// </summary>
+    /// <remarks>For each (c, u, v, i) the in-image columns j form one range [jStart, jEnd), so the padding is
+    /// written as two zero runs and, at stride 1, the rest is one contiguous copy.</remarks>
+    internal static void Im2Col(in Conv2dGeometry g, float* x, float* col)
+    {
+        int height = g.Height, width = g.Width, k = g.KernelSize, s = g.Stride, p = g.Padding;
+        int outH = g.OutHeight, outW = g.OutWidth;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* plane = x + (long)c * height * width;
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++)
+                {
+                    float* row = col + (long)((c * k + u) * k + v) * outH * outW;
+                    ColumnRange(v, s, p, width, outW, out int jStart, out int jEnd);
+                    for (int i = 0; i < outH; i++)
+                    {
+                        float* dst = row + i * outW;
+                        int h = i * s + u - p;
+                        if ((uint)h >= (uint)height || jStart >= jEnd)
+                        {
+                            new Span<float>(dst, outW).Clear();
+                            continue;
+                        }
+                        float* src = plane + h * width + v - p;
+                        for (int j = 0; j < jStart; j++) dst[j] = 0;
+                        if (s == 1)
+                            new ReadOnlySpan<float>(src + jStart, jEnd - jStart).CopyTo(new Span<float>(dst + jStart, jEnd - jStart));
+                        else
+                            for (int j = jStart; j < jEnd; j++) dst[j] = src[j * s];
+                        for (int j = jEnd; j < outW; j++) dst[j] = 0;
+                    }
+                }
+        }
+    }
+
+    /// <summary>
+    /// Folds col[C·k·k, H'·W'] back into one image, adding: dx[c, i·s + u − p, j·s + v − p] += col[(c·k + u)·k + v, i·W' + j]
+    /// for in-image positions (the adjoint of <see cref="Im2Col"/>). <paramref name="dx"/> must be cleared first.
+    /// </summary>
+    internal static void Col2ImAdd(in Conv2dGeometry g, float* col, float* dx)
+    {
+        int height = g.Height, width = g.Width, k = g.KernelSize, s = g.Stride, p = g.Padding;
+        int outH = g.OutHeight, outW = g.OutWidth;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* plane = dx + (long)c * height * width;
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++)
+                {
+                    float* row = col + (long)((c * k + u) * k + v) * outH * outW;
+                    ColumnRange(v, s, p, width, outW, out int jStart, out int jEnd);
+                    if (jStart >= jEnd) continue;
+                    for (int i = 0; i < outH; i++)
+                    {
+                        int h = i * s + u - p;
+                        if ((uint)h >= (uint)height) continue;
+                        float* src = row + i * outW;
+                        float* dst = plane + h * width + v - p;
+                        if (s == 1)
+                        {
+                            var target = new Span<float>(dst + jStart, jEnd - jStart);
+                            TensorPrimitives.Add(target, new ReadOnlySpan<float>(src + jStart, jEnd - jStart), target);
+                        }
+                        else
+                            for (int j = jStart; j < jEnd; j++) dst[j * s] += src[j];
+                    }
+                }
+        }
+    }
+
+    /// <summary>Output columns j whose input column j·s + v − p lies in [0, width): the range [start, end).</summary>
+    private static void ColumnRange(int v, int s, int p, int width, int outW, out int start, out int end)
+    {
+        // j·s ≥ p − v  ⇔  j ≥ ⌈(p − v)/s⌉;   j·s ≤ width − 1 + p − v  ⇔  j ≤ ⌊(width − 1 + p − v)/s⌋.
+        start = p - v <= 0 ? 0 : (p - v + s - 1) / s;
+        int last = width - 1 + p - v;
+        end = last < 0 ? 0 : Math.Min(outW, last / s + 1);
+        if (end < start) end = start;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Numerics.Tensors;
+
+namespace NormSharp.Kernels;
+
+/// <summary>
+/// Fast 2-d convolution over NCHW input (forward, gradient with respect to the input, gradient with respect
+/// to the weights and bias), by im2col + <see cref="Gemm.Sgemm"/> one image at a time. Checked against
+/// <see cref="Conv2dReference"/>.
+/// </summary>
+/// <remarks>
+/// <para>Per image, the im2col matrix col[C·k·k, H'·W'] is ~78 KB for LeNet's layers and stays in L2, where
+/// the full-batch matrix would be 15–20 MB (shared/PERF.md, "Convolution"). Forward is then
+/// y_n[C_out, H'·W'] = W[C_out, C·k·k] · col_n (the spatial dimension runs along the GEMM's vector lanes),
+/// input gradient dcol_n = Wᵀ · dy_n followed by col2im, weight gradient dW += dy_n · col_nᵀ.</para>
+/// <para>Images are spread over <see cref="ParallelRunner"/> in contiguous chunks whose count depends only
+/// on the sizes and <see cref="ParallelRunner.Threads"/>. Each chunk has its own slice of the caller's
+/// workspace (<see cref="WorkspaceSize"/>); weight gradients are summed per chunk and the partial sums are
+/// added in chunk order, so results are bit-identical from run to run at a given thread count.</para>
+/// </remarks>
+public static unsafe partial class Conv2dKernel
+{
+    /// <summary>Multiply-adds per chunk below which splitting further does not pay for the hand-off
+    /// (PyTorch's grain size is 32,768 elements; a multiply-add is cheaper than an element-wise op).</summary>
+    private const long GrainMultiplyAdds = 1 << 17;
+
+    /// <summary>Floats of workspace each of <see cref="Forward"/>, <see cref="BackwardData"/> and
+    /// <see cref="BackwardWeights"/> needs for <paramref name="g"/> at the current <see cref="ParallelRunner.Threads"/>.</summary>
+    public static int WorkspaceSize(in Conv2dGeometry g) => WorkspaceSizeFor(g, ChunkCount(g));
+
+    /// <summary>y = conv(x, W) + b. <paramref name="bias"/> may be empty (no bias).</summary>
+    public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> workspace)
+    {
+        CheckSizes(g, input.Length, weight.Length, bias.Length, output.Length);
+        int chunks = ChunkCount(g);
+        CheckWorkspace(g, chunks, workspace.Length);
+        fixed (float* x = input, w = weight, b = bias, y = output, ws = workspace)
+        {
+            var body = new ForwardBody(g, chunks, x, w, bias.IsEmpty ? null : b, y, ws);
+            ParallelRunner.For(chunks, body);
+        }
+    }
+
+    /// <summary>dx = ∂L/∂x from dy = ∂L/∂y (overwrites <paramref name="gradInput"/>).</summary>
+    public static void BackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+        Span<float> gradInput, Span<float> workspace)
+    {
+        CheckSizes(g, gradInput.Length, weight.Length, 0, gradOutput.Length);
+        int chunks = ChunkCount(g);
+        CheckWorkspace(g, chunks, workspace.Length);
+        fixed (float* dy = gradOutput, w = weight, dx = gradInput, ws = workspace)
+        {
+            var body = new BackwardDataBody(g, chunks, dy, w, dx, ws);
+            ParallelRunner.For(chunks, body);
+        }
+    }
+
+    /// <summary>Adds ∂L/∂W into <paramref name="gradWeight"/> and, when it is not empty, ∂L/∂b into
+    /// <paramref name="gradBias"/> (backward passes accumulate, as in PyTorch).</summary>
+    public static void BackwardWeights(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        Span<float> gradWeight, Span<float> gradBias, Span<float> workspace)
+    {
+        CheckSizes(g, input.Length, gradWeight.Length, gradBias.Length, gradOutput.Length);
+        int chunks = ChunkCount(g);
+        CheckWorkspace(g, chunks, workspace.Length);
+        fixed (float* x = input, dy = gradOutput, ws = workspace)
+        {
+            var body = new BackwardWeightsBody(g, chunks, x, dy, !gradBias.IsEmpty, ws);
+            ParallelRunner.For(chunks, body);
+            // Combine the per-chunk partial sums in chunk order: deterministic at a given thread count.
+            for (int c = 0; c < chunks; c++)
+            {
+                var partial = new ReadOnlySpan<float>(body.PartialWeight(c), g.WeightSize);
+                TensorPrimitives.Add(gradWeight, partial, gradWeight);
+                if (!gradBias.IsEmpty)
+                    TensorPrimitives.Add(gradBias, new ReadOnlySpan<float>(body.PartialBias(c), g.OutChannels), gradBias);
+            }
+        }
+    }
+
+    /// <summary>Adds ∂L/∂b[o] = Σ_n Σ_positions dy[n, o, ·] into <paramref name="gradBias"/>, for when only the
+    /// bias needs a gradient (<see cref="BackwardWeights"/> computes it alongside the weights otherwise).</summary>
+    public static void BackwardBias(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradBias)
+    {
+        if (gradOutput.Length != g.OutputSize)
+            throw new ArgumentException($"output gradient has {gradOutput.Length} elements, {g} needs {g.OutputSize}", nameof(gradOutput));
+        if (gradBias.Length != g.OutChannels)
+            throw new ArgumentException($"bias gradient has {gradBias.Length} elements, {g} needs {g.OutChannels}", nameof(gradBias));
+        int cols = g.ColumnCols;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            float sum = 0;
+            for (int n = 0; n < g.Batch; n++) sum += TensorPrimitives.Sum(gradOutput.Slice((n * g.OutChannels + o) * cols, cols));
+            gradBias[o] += sum;
+        }
+    }
+
+    /// <summary>Throws when a buffer length does not match <paramref name="g"/>. <paramref name="biasLength"/> 0 means no bias.</summary>
+    internal static void CheckSizes(in Conv2dGeometry g, int inputLength, int weightLength, int biasLength, int outputLength)
+    {
+        if (inputLength != g.InputSize)
+            throw new ArgumentException($"input has {inputLength} elements, {g} needs {g.InputSize}", "input");
+        if (weightLength != g.WeightSize)
+            throw new ArgumentException($"weight has {weightLength} elements, {g} needs {g.WeightSize}", "weight");
+        if (biasLength != 0 && biasLength != g.OutChannels)
+            throw new ArgumentException($"bias has {biasLength} elements, {g} needs {g.OutChannels} (or none)", "bias");
+        if (outputLength != g.OutputSize)
+            throw new ArgumentException($"output has {outputLength} elements, {g} needs {g.OutputSize}", "output");
+    }
+
+    private static int WorkspaceSizeFor(in Conv2dGeometry g, int chunks) =>
+        checked(chunks * (ColumnSize(g) + g.WeightSize + g.OutChannels));
+
+    private static void CheckWorkspace(in Conv2dGeometry g, int chunks, int length)
+    {
+        int needed = WorkspaceSizeFor(g, chunks);
+        if (length < needed)
+            throw new ArgumentException(
+                $"workspace has {length} floats, {g} needs {needed} at {ParallelRunner.Threads} threads (Conv2dKernel.WorkspaceSize)",
+                "workspace");
+    }
+
+    /// <summary>Chunks over the batch: a function of the sizes and the thread count only.</summary>
+    private static int ChunkCount(in Conv2dGeometry g)
+    {
+        long perImage = (long)g.WeightSize * g.ColumnCols;
+        long grain = Math.Max(1, GrainMultiplyAdds / Math.Max(1, perImage));
+        return ParallelRunner.ChunksFor(g.Batch, grain);
+    }
+
+    /// <summary>The im2col buffer one chunk needs (none for a pointwise convolution, whose input is its own matrix).</summary>
+    private static int ColumnSize(in Conv2dGeometry g) => g.IsPointwise ? 0 : g.ColumnRows * g.ColumnCols;
+
+    /// <summary>First image of chunk <paramref name="chunk"/> of <paramref name="chunks"/> over <paramref name="batch"/> images.</summary>
+    private static int ChunkStart(int chunk, int chunks, int batch) => (int)((long)batch * chunk / chunks);
+}

@@ -1,0 +1,30 @@
+using NormSharp.Kernels;
+
+namespace NormSharp.Layers;
+
+/// <summary>
+/// 2-d average pooling over [N, C, H, W] (PyTorch <c>torch.nn.AvgPool2d</c> with its defaults
+/// <c>ceil_mode=False</c>, <c>count_include_pad=True</c>): y[n,c,i,j] = (1/k²)·Σ over the window of x, the
+/// zero padding included in the count. Backward spreads each output gradient evenly over its window.
+/// </summary>
+public sealed class AvgPool2d : Pool2dModule
+{
+    /// <param name="kernelSize">Side of the square window.</param>
+    /// <param name="stride">Step between windows; the kernel size when null (PyTorch's default).</param>
+    /// <param name="padding">Implicit zero padding on every side, at most half the kernel size.</param>
+    public AvgPool2d(int kernelSize, int? stride = null, int padding = 0) : base(kernelSize, stride, padding) { }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var y = PrepareForward(x);
+        Pooling.AvgForward(_geometry, x.Span, y.Span);
+        return y;
+    }
+
+    public override Tensor Backward(Tensor gradOutput)
+    {
+        var dx = PrepareBackward(gradOutput);
+        Pooling.AvgBackward(_geometry, gradOutput.Span, dx.Span);
+        return dx;
+    }
+}

@@ -1,0 +1,131 @@
+using NormSharp.Kernels;
+
+namespace NormSharp.Tests.Kernels;
+
+/// <summary><see cref="Conv2dKernel"/> against the nested-loop <see cref="Conv2dReference"/>: random shapes
+/// with odd sizes, padding wider than some windows, strides that skip input, 1 and 2 threads.</summary>
+[Collection(KernelSerialCollection.Name)]
+public class ConvKernelTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void MatchesReferenceOnRandomShapes(int threads) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        var rng = new Rng((ulong)(100 + threads));
+        int valid = 0, invalid = 0;
+        for (int trial = 0; trial < 160; trial++)
+        {
+            int n = 1 + rng.NextInt(5), c = 1 + rng.NextInt(7), o = 1 + rng.NextInt(7);
+            int h = 1 + rng.NextInt(13), w = 1 + rng.NextInt(13);
+            int k = 1 + rng.NextInt(5), s = 1 + rng.NextInt(3), p = rng.NextInt(3);
+            if (h + 2 * p < k || w + 2 * p < k)
+            {
+                var e = Assert.Throws<ArgumentException>(() => new Conv2dGeometry(n, c, h, w, o, k, s, p));
+                Assert.Contains("larger than the padded input", e.Message);
+                invalid++;
+                continue;
+            }
+            CheckAgainstReference(new Conv2dGeometry(n, c, h, w, o, k, s, p), rng, withBias: trial % 3 != 0);
+            valid++;
+        }
+        Assert.True(valid > 80 && invalid > 5, $"{valid} valid, {invalid} invalid shapes drawn");
+    });
+
+    [Theory]
+    [InlineData(9, 1, 28, 28, 6, 5, 1, 0)]   // LeNet conv1, several chunks at 2 threads
+    [InlineData(5, 6, 12, 12, 16, 5, 1, 0)]  // LeNet conv2
+    [InlineData(3, 4, 7, 9, 5, 1, 1, 0)]     // pointwise: the input is its own im2col matrix
+    [InlineData(2, 3, 8, 8, 4, 3, 2, 1)]
+    [InlineData(1, 2, 1, 1, 3, 3, 1, 1)]     // one pixel, all but the centre of the kernel in the padding
+    [InlineData(2, 1, 5, 3, 2, 5, 3, 2)]
+    public void MatchesReferenceOnNamedShapes(int n, int c, int h, int w, int o, int k, int s, int p)
+    {
+        foreach (int threads in (int[])[1, 2])
+            KernelSerialCollection.WithThreads(threads, () =>
+                CheckAgainstReference(new Conv2dGeometry(n, c, h, w, o, k, s, p), new Rng(5), withBias: true));
+    }
+
+    [Fact]
+    public void RepeatedRunsAreBitIdentical() => KernelSerialCollection.WithThreads(2, () =>
+    {
+        var g = new Conv2dGeometry(32, 6, 12, 12, 16, 5);
+        var rng = new Rng(9);
+        float[] x = Approx.Random(rng, g.InputSize), wt = Approx.Random(rng, g.WeightSize), b = Approx.Random(rng, 16);
+        float[] dy = Approx.Random(rng, g.OutputSize);
+        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run()
+        {
+            var ws = new float[Conv2dKernel.WorkspaceSize(g)];
+            float[] y = new float[g.OutputSize], dx = new float[g.InputSize], dw = new float[g.WeightSize], db = new float[16];
+            Conv2dKernel.Forward(g, x, wt, b, y, ws);
+            Conv2dKernel.BackwardData(g, dy, wt, dx, ws);
+            Conv2dKernel.BackwardWeights(g, x, dy, dw, db, ws);
+            return (y, dx, dw, db);
+        }
+        var first = Run();
+        for (int i = 0; i < 5; i++)
+        {
+            var again = Run();
+            Assert.Equal(first.Y, again.Y);
+            Assert.Equal(first.Dx, again.Dx);
+            Assert.Equal(first.Dw, again.Dw);
+            Assert.Equal(first.Db, again.Db);
+        }
+    });
+
+    [Fact]
+    public void RejectsWrongSizes()
+    {
+        var g = new Conv2dGeometry(2, 3, 6, 6, 4, 3);
+        float[] x = new float[g.InputSize], w = new float[g.WeightSize], y = new float[g.OutputSize];
+        var ws = new float[Conv2dKernel.WorkspaceSize(g)];
+        Assert.Contains("input", Assert.Throws<ArgumentException>(() =>
+            Conv2dKernel.Forward(g, x.AsSpan(1), w, default, y, ws)).Message);
+        Assert.Contains("weight", Assert.Throws<ArgumentException>(() =>
+            Conv2dKernel.Forward(g, x, w.AsSpan(1), default, y, ws)).Message);
+        Assert.Contains("bias", Assert.Throws<ArgumentException>(() =>
+            Conv2dKernel.Forward(g, x, w, new float[3], y, ws)).Message);
+        Assert.Contains("workspace", Assert.Throws<ArgumentException>(() =>
+            Conv2dKernel.Forward(g, x, w, default, y, ws.AsSpan(1))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2dGeometry(1, 1, 4, 4, 1, 3, stride: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2dGeometry(1, 1, 4, 4, 1, 3, padding: -1));
+    }
+
+    [Fact]
+    public void BackwardBiasMatchesReference()
+    {
+        var g = new Conv2dGeometry(3, 2, 5, 5, 4, 3, 2, 1);
+        var rng = new Rng(3);
+        float[] dy = Approx.Random(rng, g.OutputSize), start = Approx.Random(rng, 4);
+        float[] fast = (float[])start.Clone(), reference = (float[])start.Clone(), dw = new float[g.WeightSize];
+        Conv2dKernel.BackwardBias(g, dy, fast);
+        Conv2dReference.BackwardWeights(g, new float[g.InputSize], dy, dw, reference);
+        Approx.Equal(reference, fast, "db");
+    }
+
+    private static void CheckAgainstReference(Conv2dGeometry g, Rng rng, bool withBias)
+    {
+        float[] x = Approx.Random(rng, g.InputSize), w = Approx.Random(rng, g.WeightSize);
+        float[] b = withBias ? Approx.Random(rng, g.OutChannels) : [];
+        float[] dy = Approx.Random(rng, g.OutputSize);
+        // Workspace and outputs start as garbage: the kernels must not read what they have not written.
+        float[] ws = Enumerable.Repeat(float.NaN, Conv2dKernel.WorkspaceSize(g)).ToArray();
+        float[] y = Enumerable.Repeat(float.NaN, g.OutputSize).ToArray(), yRef = new float[g.OutputSize];
+        Conv2dKernel.Forward(g, x, w, b, y, ws);
+        Conv2dReference.Forward(g, x, w, b, yRef);
+        Approx.Equal(yRef, y, $"y of {g}");
+
+        float[] dx = Enumerable.Repeat(float.NaN, g.InputSize).ToArray(), dxRef = new float[g.InputSize];
+        Conv2dKernel.BackwardData(g, dy, w, dx, ws);
+        Conv2dReference.BackwardData(g, dy, w, dxRef);
+        Approx.Equal(dxRef, dx, $"dx of {g}");
+
+        // Weight gradients accumulate: start both from the same non-zero values.
+        float[] dw = Approx.Random(rng, g.WeightSize), dwRef = (float[])dw.Clone();
+        float[] db = withBias ? Approx.Random(rng, g.OutChannels) : [], dbRef = (float[])db.Clone();
+        Conv2dKernel.BackwardWeights(g, x, dy, dw, db, ws);
+        Conv2dReference.BackwardWeights(g, x, dy, dwRef, dbRef);
+        Approx.Equal(dwRef, dw, $"dW of {g}");
+        Approx.Equal(dbRef, db, $"db of {g}");
+    }
+}
