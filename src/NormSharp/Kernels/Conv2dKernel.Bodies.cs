@@ -23,7 +23,8 @@ public static unsafe partial class Conv2dKernel
                 if (g.IsPointwise) col = image;
                 else Im2Col(g, image, col);
                 var output = new Span<float>(outImage, g.OutputImageSize);
-                Gemm.Sgemm(false, false, outC, cols, rows, 1f, weight, rows,
+                if (UseDirectProducts) MultiplyRows(outC, cols, rows, w, rows, 1, col, outImage);
+                else Gemm.Sgemm(false, false, outC, cols, rows, 1f, weight, rows,
                     new ReadOnlySpan<float>(col, rows * cols), cols, 0f, output, cols);
                 if (bias == null) continue;
                 for (int o = 0; o < outC; o++)
@@ -46,16 +47,15 @@ public static unsafe partial class Conv2dKernel
             float* col = workspace + (long)chunk * ColumnSize(g);
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
-                var gradOut = new ReadOnlySpan<float>(dy + (long)n * g.OutputImageSize, g.OutputImageSize);
+                float* gradOutImage = dy + (long)n * g.OutputImageSize;
+                var gradOut = new ReadOnlySpan<float>(gradOutImage, g.OutputImageSize);
                 float* image = dx + (long)n * g.InputImageSize;
-                if (g.IsPointwise)
-                {
-                    Gemm.Sgemm(true, false, rows, cols, outC, 1f, weight, rows, gradOut, cols,
-                        0f, new Span<float>(image, rows * cols), cols);
-                    continue;
-                }
-                Gemm.Sgemm(true, false, rows, cols, outC, 1f, weight, rows, gradOut, cols,
-                    0f, new Span<float>(col, rows * cols), cols);
+                // A pointwise convolution's dcol is dx itself.
+                float* target = g.IsPointwise ? image : col;
+                if (UseDirectProducts) MultiplyRows(rows, cols, outC, w, 1, rows, gradOutImage, target);
+                else Gemm.Sgemm(true, false, rows, cols, outC, 1f, weight, rows, gradOut, cols,
+                    0f, new Span<float>(target, rows * cols), cols);
+                if (g.IsPointwise) continue;
                 new Span<float>(image, g.InputImageSize).Clear();
                 Col2ImAdd(g, col, image);
             }
@@ -66,10 +66,10 @@ public static unsafe partial class Conv2dKernel
     private readonly struct BackwardWeightsBody(Conv2dGeometry g, int chunks, float* x, float* dy, bool withBias, float* workspace)
         : IChunkBody
     {
-        public float* PartialWeight(int chunk) => workspace + (long)chunks * ColumnSize(g) + (long)chunk * g.WeightSize;
+        public float* PartialWeight(int chunk) => workspace + (long)chunks * ColumnSize(g) + (long)chunk * PartialWeightSize(g);
 
         public float* PartialBias(int chunk) =>
-            workspace + (long)chunks * (ColumnSize(g) + g.WeightSize) + (long)chunk * g.OutChannels;
+            workspace + (long)chunks * (ColumnSize(g) + PartialWeightSize(g)) + (long)chunk * g.OutChannels;
 
         public void Execute(int chunk)
         {
@@ -78,6 +78,8 @@ public static unsafe partial class Conv2dKernel
             var partialW = new Span<float>(PartialWeight(chunk), g.WeightSize);
             float* partialB = PartialBias(chunk);
             float beta = 0f;
+            bool laneSums = UsesLaneSums(g);
+            if (laneSums) new Span<float>(PartialWeight(chunk), PartialWeightSize(g)).Clear();
             if (withBias) new Span<float>(partialB, outC).Clear();
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
@@ -85,13 +87,16 @@ public static unsafe partial class Conv2dKernel
                 var gradOut = new ReadOnlySpan<float>(dy + (long)n * g.OutputImageSize, g.OutputImageSize);
                 if (g.IsPointwise) col = image;
                 else Im2Col(g, image, col);
-                Gemm.Sgemm(false, true, outC, rows, cols, 1f, gradOut, cols,
+                if (laneSums) AccumulateLanes(outC, rows, cols, dy + (long)n * g.OutputImageSize, col, PartialWeight(chunk));
+                else if (UseDirectProducts) MultiplyTransposed(outC, rows, cols, dy + (long)n * g.OutputImageSize, col, PartialWeight(chunk), beta != 0f);
+                else Gemm.Sgemm(false, true, outC, rows, cols, 1f, gradOut, cols,
                     new ReadOnlySpan<float>(col, rows * cols), cols, beta, partialW, rows);
                 beta = 1f;
                 if (!withBias) continue;
                 for (int o = 0; o < outC; o++) partialB[o] += TensorPrimitives.Sum(gradOut.Slice(o * cols, cols));
             }
-            if (beta == 0f) partialW.Clear(); // a chunk without images contributes nothing
+            if (laneSums) ReduceLanes(g.WeightSize, PartialWeight(chunk));
+            else if (beta == 0f) partialW.Clear(); // a chunk without images contributes nothing
         }
     }
 }

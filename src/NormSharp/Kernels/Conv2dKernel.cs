@@ -109,7 +109,10 @@ public static unsafe partial class Conv2dKernel
     }
 
     private static int WorkspaceSizeFor(in Conv2dGeometry g, int chunks) =>
-        checked(chunks * (ColumnSize(g) + g.WeightSize + g.OutChannels));
+        checked(chunks * (ColumnSize(g) + PartialWeightSize(g) + g.OutChannels));
+
+    /// <summary>Per-chunk partial weight gradient: 16 lane sums per weight when <see cref="UsesLaneSums"/>.</summary>
+    private static int PartialWeightSize(in Conv2dGeometry g) => UsesLaneSums(g) ? 16 * g.WeightSize : g.WeightSize;
 
     private static void CheckWorkspace(in Conv2dGeometry g, int chunks, int length)
     {

@@ -13,6 +13,17 @@ public static unsafe partial class Pooling
             {
                 float* src = x + (long)plane * g.InputPlaneSize;
                 float* dst = y + (long)plane * g.OutputPlaneSize;
+                if (IsTwoByTwo(g))
+                {
+                    // LeNet's AvgPool(2, 2): every window lies inside the image; same additions in the same order.
+                    for (int i = 0; i < g.OutHeight; i++)
+                    {
+                        float* r0 = src + 2 * i * width, r1 = r0 + width, o = dst + i * g.OutWidth;
+                        for (int j = 0; j < g.OutWidth; j++)
+                            o[j] = (r0[2 * j] + r0[2 * j + 1] + r1[2 * j] + r1[2 * j + 1]) * scale;
+                    }
+                    continue;
+                }
                 for (int i = 0; i < g.OutHeight; i++)
                 {
                     Clip(i * s - p, k, g.Height, out int h0, out int h1);
@@ -42,6 +53,20 @@ public static unsafe partial class Pooling
             {
                 float* target = dx + (long)plane * g.InputPlaneSize;
                 float* grad = dy + (long)plane * g.OutputPlaneSize;
+                if (IsTwoByTwo(g))
+                {
+                    // Windows do not overlap: each covered element receives exactly one share.
+                    for (int i = 0; i < g.OutHeight; i++)
+                    {
+                        float* r0 = target + 2 * i * width, r1 = r0 + width, d = grad + i * g.OutWidth;
+                        for (int j = 0; j < g.OutWidth; j++)
+                        {
+                            float share = d[j] * scale;
+                            r0[2 * j] = share; r0[2 * j + 1] = share; r1[2 * j] = share; r1[2 * j + 1] = share;
+                        }
+                    }
+                    continue;
+                }
                 for (int i = 0; i < g.OutHeight; i++)
                 {
                     Clip(i * s - p, k, g.Height, out int h0, out int h1);

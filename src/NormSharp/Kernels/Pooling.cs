@@ -76,6 +76,9 @@ public static unsafe partial class Pooling
 
     private static int ChunkStart(int chunk, int chunks, int planes) => (int)((long)planes * chunk / chunks);
 
+    /// <summary>A 2×2 window with stride 2 and no padding (LeNet's pooling), which has unrolled loops.</summary>
+    private static bool IsTwoByTwo(in Pool2dGeometry g) => g.KernelSize == 2 && g.Stride == 2 && g.Padding == 0;
+
     /// <summary>The in-image part [start, end) of the window starting at <paramref name="origin"/> (= i·s − p).</summary>
     private static void Clip(int origin, int k, int size, out int start, out int end)
     {

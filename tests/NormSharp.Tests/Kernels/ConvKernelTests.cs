@@ -39,6 +39,7 @@ public class ConvKernelTests
     [InlineData(2, 3, 8, 8, 4, 3, 2, 1)]
     [InlineData(1, 2, 1, 1, 3, 3, 1, 1)]     // one pixel, all but the centre of the kernel in the padding
     [InlineData(2, 1, 5, 3, 2, 5, 3, 2)]
+    [InlineData(3, 2, 6, 6, 3, 3, 1, 0)]     // 4×4 = 16 output positions: weight gradient kept as lane sums
     public void MatchesReferenceOnNamedShapes(int n, int c, int h, int w, int o, int k, int s, int p)
     {
         foreach (int threads in (int[])[1, 2])
