@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace NormSharp.Kernels;
 
@@ -34,7 +34,7 @@ public static unsafe partial class Conv2dKernel
                         float* src = plane + h * width + v - p;
                         for (int j = 0; j < jStart; j++) dst[j] = 0;
                         if (s == 1)
-                            new ReadOnlySpan<float>(src + jStart, jEnd - jStart).CopyTo(new Span<float>(dst + jStart, jEnd - jStart));
+                            CopyShort(src + jStart, dst + jStart, jEnd - jStart);
                         else
                             for (int j = jStart; j < jEnd; j++) dst[j] = src[j * s];
                         for (int j = jEnd; j < outW; j++) dst[j] = 0;
@@ -67,15 +67,30 @@ public static unsafe partial class Conv2dKernel
                         float* src = row + i * outW;
                         float* dst = plane + h * width + v - p;
                         if (s == 1)
-                        {
-                            var target = new Span<float>(dst + jStart, jEnd - jStart);
-                            TensorPrimitives.Add(target, new ReadOnlySpan<float>(src + jStart, jEnd - jStart), target);
-                        }
+                            AddShort(src + jStart, dst + jStart, jEnd - jStart);
                         else
                             for (int j = jStart; j < jEnd; j++) dst[j * s] += src[j];
                     }
                 }
         }
+    }
+
+    // Rows of LeNet's images are 8–28 floats: a library call per row costs more than the copy itself.
+
+    /// <summary>dst[0 … n) = src[0 … n), 8 lanes at a time.</summary>
+    private static void CopyShort(float* src, float* dst, int n)
+    {
+        int j = 0;
+        for (; j + 8 <= n; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+        for (; j < n; j++) dst[j] = src[j];
+    }
+
+    /// <summary>dst[0 … n) += src[0 … n), 8 lanes at a time.</summary>
+    private static void AddShort(float* src, float* dst, int n)
+    {
+        int j = 0;
+        for (; j + 8 <= n; j += 8) Vector256.Store(Vector256.Load(dst + j) + Vector256.Load(src + j), dst + j);
+        for (; j < n; j++) dst[j] += src[j];
     }
 
     /// <summary>Output columns j whose input column j·s + v − p lies in [0, width): the range [start, end).</summary>

@@ -57,6 +57,21 @@ public static unsafe partial class Conv2dKernel
     /// <summary>One row of <see cref="MultiplyRows"/> from column <paramref name="j"/> on: 16 lanes at a time, then scalar.</summary>
     private static void MultiplyRowTail(int j, int n, int k, float* a, int colStride, float* b, float* c)
     {
+        // Four independent accumulators hide the FMA latency that a single chain would expose.
+        for (; j + 64 <= n; j += 64)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            float* bp = b + j;
+            for (int p = 0; p < k; p++, bp += n)
+            {
+                var w = Vector512.Create(a[(long)p * colStride]);
+                c0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(bp), c0);
+                c1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(bp + 16), c1);
+                c2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(bp + 32), c2);
+                c3 = Vector512.FusedMultiplyAdd(w, Vector512.Load(bp + 48), c3);
+            }
+            c0.Store(c + j); c1.Store(c + j + 16); c2.Store(c + j + 32); c3.Store(c + j + 48);
+        }
         for (; j + 16 <= n; j += 16)
         {
             Vector512<float> acc = default;
