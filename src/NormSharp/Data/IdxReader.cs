@@ -29,8 +29,7 @@ public static class IdxReader
         int count = dims[0], rows = dims[1], columns = dims[2];
         if (rows <= 0 || columns <= 0)
             throw new IdxFormatException(path, $"image size {rows}×{columns} is not positive");
-        var pixels = new byte[checked(count * rows * columns)];
-        ReadBody(stream, path, pixels, $"{count} images of {rows}×{columns}");
+        var pixels = ReadBody(stream, path, (long)count * rows * columns, rawLength is not null, $"{count} images of {rows}×{columns}");
         return new IdxImages(pixels, count, rows, columns);
     }
 
@@ -43,8 +42,7 @@ public static class IdxReader
         using var stream = OpenDecompressed(path, out long? rawLength);
         Span<int> dims = stackalloc int[1];
         ReadHeader(stream, path, LabelMagic, dims, rawLength);
-        var labels = new byte[dims[0]];
-        ReadBody(stream, path, labels, $"{dims[0]} labels");
+        var labels = ReadBody(stream, path, dims[0], rawLength is not null, $"{dims[0]} labels");
         for (int i = 0; i < labels.Length; i++)
             if (labels[i] >= numClasses)
                 throw new IdxFormatException(path, $"label {labels[i]} at index {i} is outside [0, {numClasses})");
@@ -112,14 +110,28 @@ public static class IdxReader
                 (length < headerLength + body ? " (truncated)" : " (trailing data)"));
     }
 
-    private static void ReadBody(Stream stream, string path, byte[] destination, string what)
+    /// <summary>
+    /// Reads exactly <paramref name="length"/> bytes and checks nothing follows. When the size was already
+    /// checked against the file length it allocates once; for gzip (length unknown until decompressed) it
+    /// grows the buffer as data actually arrives, so a forged header cannot make it allocate gigabytes.
+    /// </summary>
+    private static byte[] ReadBody(Stream stream, string path, long length, bool sizeChecked, string what)
     {
-        int got = ReadFully(stream, path, destination);
-        if (got < destination.Length)
-            throw new IdxFormatException(path, $"truncated: the header announces {what} ({destination.Length} bytes) but only {got} follow");
+        const int GrowthStart = 1 << 24;
+        var buffer = new byte[sizeChecked ? length : Math.Min(length, GrowthStart)];
+        long got = 0;
+        while (true)
+        {
+            got += ReadFully(stream, path, buffer.AsSpan((int)got));
+            if (got < buffer.Length || buffer.Length == length) break;
+            Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
+        }
+        if (got < length)
+            throw new IdxFormatException(path, $"truncated: the header announces {what} ({length} bytes) but only {got} follow");
         Span<byte> probe = stackalloc byte[1];
         if (ReadFully(stream, path, probe) > 0)
             throw new IdxFormatException(path, $"wrong size: bytes follow the {what} the header announces (trailing data)");
+        return buffer;
     }
 
     private static int ReadFully(Stream stream, string path, Span<byte> buffer)

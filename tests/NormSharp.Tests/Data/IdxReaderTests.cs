@@ -120,6 +120,18 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
+    public void ForgedHugeHeaderInsideGzipIsTruncatedNotAnOutOfMemory()
+    {
+        var bytes = IdxTestFiles.ImageBytes(2, 28, 28);
+        bytes[4] = 0x00; bytes[5] = 0x20; bytes[6] = 0; bytes[7] = 0; // 2,097,152 images of 28×28 claimed (1.6 GB)
+        string path = _files.Write("forged.gz", IdxTestFiles.Gzip(bytes));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<IdxFormatException>(() => IdxReader.ReadImages(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, "the reader trusted the header's size");
+        AssertNames(e, path, "truncated: the header announces 2097152 images of 28×28");
+    }
+
+    [Fact]
     public void OutOfRangeLabelNamesTheLabelAndItsIndex()
     {
         string path = _files.Write("bad-label", IdxTestFiles.LabelBytes([3, 9, 10, 1]));
