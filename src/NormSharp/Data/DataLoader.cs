@@ -3,12 +3,14 @@ namespace NormSharp.Data;
 /// <summary>
 /// Mini-batches over an <see cref="InMemoryDataset"/>: reshuffled every epoch with its own seeded
 /// <see cref="Rng"/> (so a checkpoint can save and restore the order), optional drop-last, and one
-/// reusable pair of batch tensors — iterating allocates nothing once the buffers exist.
+/// reusable pair of batch tensors (and one for the short last batch, so alternating sizes never reshape a
+/// buffer) — iterating allocates nothing once the buffers exist.
 /// </summary>
 public sealed class DataLoader
 {
     private readonly int[] _order;
-    private Tensor? _x, _y;
+    private Tensor? _x, _y;         // full batches
+    private Tensor? _xTail, _yTail; // the short last batch of an epoch (N mod BatchSize examples)
     private int _position;
 
     public DataLoader(InMemoryDataset dataset, int batchSize, bool shuffle = true, ulong seed = 0, bool dropLast = false)
@@ -67,8 +69,9 @@ public sealed class DataLoader
             return false;
         }
         var indices = _order.AsSpan(_position, n);
-        x = Fill(ref _x, Dataset.Features, indices);
-        y = Fill(ref _y, Dataset.Targets, indices);
+        bool full = n == BatchSize;
+        x = Fill(ref full ? ref _x : ref _xTail, Dataset.Features, indices);
+        y = Fill(ref full ? ref _y : ref _yTail, Dataset.Targets, indices);
         _position += n;
         return true;
     }
