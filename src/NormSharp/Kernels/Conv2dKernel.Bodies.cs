@@ -23,8 +23,12 @@ public static unsafe partial class Conv2dKernel
                 if (g.IsPointwise) col = image;
                 else Im2Col(g, image, col);
                 var output = new Span<float>(outImage, g.OutputImageSize);
-                if (UseDirectProducts) MultiplyRows(outC, cols, rows, w, rows, 1, col, outImage);
-                else Gemm.Sgemm(false, false, outC, cols, rows, 1f, weight, rows,
+                if (UseDirectProducts)
+                {
+                    MultiplyRows(outC, cols, rows, w, rows, 1, col, outImage, rowInit: bias);
+                    continue;
+                }
+                Gemm.Sgemm(false, false, outC, cols, rows, 1f, weight, rows,
                     new ReadOnlySpan<float>(col, rows * cols), cols, 0f, output, cols);
                 if (bias == null) continue;
                 for (int o = 0; o < outC; o++)
