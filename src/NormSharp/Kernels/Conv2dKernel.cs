@@ -4,14 +4,16 @@ namespace NormSharp.Kernels;
 
 /// <summary>
 /// Fast 2-d convolution over NCHW input (forward, gradient with respect to the input, gradient with respect
-/// to the weights and bias), by im2col + <see cref="Gemm.Sgemm"/> one image at a time. Checked against
-/// <see cref="Conv2dReference"/>.
+/// to the weights and bias), by im2col and a matrix product one image at a time: register-blocked
+/// <see cref="System.Runtime.Intrinsics.Vector512"/> products where AVX-512 is available
+/// (Conv2dKernel.Products.cs), <see cref="Gemm.Sgemm"/> elsewhere. Checked against <see cref="Conv2dReference"/>.
 /// </summary>
 /// <remarks>
 /// <para>Per image, the im2col matrix col[C·k·k, H'·W'] is ~78 KB for LeNet's layers and stays in L2, where
 /// the full-batch matrix would be 15–20 MB (shared/PERF.md, "Convolution"). Forward is then
 /// y_n[C_out, H'·W'] = W[C_out, C·k·k] · col_n (the spatial dimension runs along the GEMM's vector lanes),
-/// input gradient dcol_n = Wᵀ · dy_n followed by col2im, weight gradient dW += dy_n · col_nᵀ.</para>
+/// input gradient dcol_n = Wᵀ · dy_n followed by col2im, weight gradient dW += dy_n · col_nᵀ (im2col is
+/// recomputed in backward rather than kept from forward: a full batch's matrices would not stay in cache).</para>
 /// <para>Images are spread over <see cref="ParallelRunner"/> in contiguous chunks whose count depends only
 /// on the sizes and <see cref="ParallelRunner.Threads"/>. Each chunk has its own slice of the caller's
 /// workspace (<see cref="WorkspaceSize"/>); weight gradients are summed per chunk and the partial sums are
