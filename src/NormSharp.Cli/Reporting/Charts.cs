@@ -20,25 +20,33 @@ public static class Charts
     /// and are drawn on a base-10 logarithmic axis (ScottPlot has no native log axis: the data are
     /// transformed and the tick labels formatted back, as ScottPlot's cookbook does).
     /// </summary>
+    /// <param name="legendBelow">Put the legend under the plot instead of inside it (for many or crossing lines).</param>
     public static Plot Line(string title, string xLabel, string yLabel, IReadOnlyList<Series> series,
-        bool logX = false, bool logY = false, Alignment legend = Alignment.UpperRight, (double Min, double Max)? yRange = null)
+        bool logX = false, bool logY = false, Alignment legend = Alignment.UpperRight, (double Min, double Max)? yRange = null,
+        bool legendBelow = false)
     {
         ArgumentNullException.ThrowIfNull(series);
         var plot = NewPlot(title, xLabel, yLabel);
         for (int s = 0; s < series.Count; s++)
         {
             var (xs, ys) = Finite(series[s], logX, logY);
-            if (xs.Length == 0) continue;
+            if (xs.Length == 0)
+            {
+                // Keep the legend entry so a run with nothing drawable is visibly accounted for.
+                plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Label, LineColor = ColorAt(s), LineWidth = 2 });
+                continue;
+            }
             var line = plot.Add.Scatter(xs, ys, ColorAt(s));
             line.LegendText = series[s].Label;
             line.LineWidth = 2;
             line.MarkerSize = series[s].Markers || xs.Length == 1 ? 7 : 0;
             if (series[s].Dashed) line.LinePattern = LinePattern.Dashed;
         }
-        if (logX) plot.Axes.Bottom.TickGenerator = LogTicks();
-        if (logY) plot.Axes.Left.TickGenerator = LogTicks();
+        if (logX) plot.Axes.Bottom.TickGenerator = LogTicks(Span(series, s => s.X));
+        if (logY) plot.Axes.Left.TickGenerator = LogTicks(Span(series, s => s.Y));
         if (yRange is { } range) plot.Axes.SetLimitsY(range.Min, range.Max);
-        plot.ShowLegend(legend);
+        if (legendBelow) plot.ShowLegend(Edge.Bottom);
+        else plot.ShowLegend(legend);
         return plot;
     }
 
@@ -77,7 +85,8 @@ public static class Charts
         var ticks = new double[categories.Count];
         for (int c = 0; c < ticks.Length; c++) ticks[c] = c;
         plot.Axes.Bottom.SetTicks(ticks, [.. categories]);
-        plot.Axes.Margins(bottom: 0);
+        // Head room above the tallest bar so the legend does not cover bars.
+        plot.Axes.Margins(bottom: 0, top: 0.3);
         plot.ShowLegend(legend);
         return plot;
     }
@@ -92,16 +101,32 @@ public static class Charts
         return plot;
     }
 
-    private static LogMinorTickGenerator LogMinor() => new();
+    /// <summary>Ticks of a log10-transformed axis. Over 1.5 decades or more: one labelled tick per power of 10
+    /// with log-spaced minor ticks; over less (where that would leave one label or none): automatic ticks
+    /// labelled with their value.</summary>
+    private static NumericAutomatic LogTicks(double decades) => decades >= 1.5
+        ? new()
+        {
+            MinorTickGenerator = new LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = value => Math.Abs(value) <= 4
+                ? Math.Pow(10, value).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)
+                : $"1e{value:0}",
+        }
+        : new()
+        {
+            LabelFormatter = value => Math.Pow(10, value).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
+        };
 
-    private static NumericAutomatic LogTicks() => new()
+    /// <summary>Decades spanned by the positive finite values of every series.</summary>
+    private static double Span(IReadOnlyList<Series> series, Func<Series, double[]> values)
     {
-        MinorTickGenerator = LogMinor(),
-        IntegerTicksOnly = true,
-        LabelFormatter = value => Math.Abs(value) <= 4
-            ? Math.Pow(10, value).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)
-            : $"1e{value:0}",
-    };
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (var s in series)
+            foreach (double v in values(s))
+                if (v > 0 && double.IsFinite(v)) { min = Math.Min(min, v); max = Math.Max(max, v); }
+        return max > min ? Math.Log10(max / min) : 0;
+    }
 
     private static (double[] X, double[] Y) Finite(Series series, bool logX, bool logY)
     {

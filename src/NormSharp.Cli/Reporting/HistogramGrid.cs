@@ -80,6 +80,13 @@ public static class HistogramGrid
     private static Plot Cell(float[] samples, (double Min, double Max) range, Color color)
     {
         var plot = new Plot();
+        int finite = 0;
+        foreach (float v in samples) if (float.IsFinite(v)) finite++;
+        if (finite == 0)
+        {
+            plot.Add.Annotation(samples.Length == 0 ? "no values" : "no finite values (NaN/∞: diverged)", Alignment.MiddleCenter);
+            return plot;
+        }
         var counts = Counts(samples, range.Min, range.Max);
         double width = (range.Max - range.Min) / Bins;
         var bars = new List<Bar>(Bins);
