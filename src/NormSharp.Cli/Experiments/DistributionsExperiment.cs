@@ -83,7 +83,9 @@ public sealed class DistributionsExperiment : IExperiment
                     task.Increment();
                 }
                 task.Complete();
-                costSeries[activation].Add(new Series(label, [.. costSteps], [.. costValues], Dashed: !batchNorm));
+                // A diverged run has no finite cost to draw: say so in the legend rather than leave it silently out.
+                string legend = double.IsFinite(costValues[^1]) ? label : $"{label} (diverged: cost ∞/NaN, nothing to draw)";
+                costSeries[activation].Add(new Series(legend, [.. costSteps], [.. costValues], Dashed: !batchNorm));
                 string file = $"hist_{activation}_{(batchNorm ? "bn" : "nobn")}.png";
                 var rowLabels = new string[snapshots];
                 for (int s = 0; s < snapshots; s++) rowLabels[s] = $"step {s * HistogramEvery}";

@@ -84,7 +84,10 @@ public static class HistogramGrid
         foreach (float v in samples) if (float.IsFinite(v)) finite++;
         if (finite == 0)
         {
-            plot.Add.Annotation(samples.Length == 0 ? "no values" : "no finite values (NaN/∞: diverged)", Alignment.MiddleCenter);
+            plot.Add.Annotation(samples.Length == 0 ? "no values" : "NaN: diverged", Alignment.MiddleCenter);
+            plot.HideGrid();
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.EmptyTickGenerator();
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.EmptyTickGenerator();
             return plot;
         }
         var counts = Counts(samples, range.Min, range.Max);
