@@ -1,0 +1,216 @@
+using NormSharp.Kernels;
+
+namespace NormSharp.Tests.Kernels;
+
+/// <summary>
+/// <see cref="Gemm"/> against <see cref="GemmReference"/>: every micro-kernel this machine runs, every
+/// transpose combination, sizes 1…~300 (primes, tile and block edges), padded leading dimensions, α/β
+/// variants, β = 0 over NaN, 1 and 2 threads; bit-identical repeats and thread counts; exact integer sums.
+/// </summary>
+[Collection(KernelSerialCollection.Name)]
+public class GemmTests
+{
+    /// <summary>Names of the micro-kernels supported here (always Scalar; Avx2 and Avx512 where the CPU has them).</summary>
+    public static TheoryData<string> Kernels()
+    {
+        var data = new TheoryData<string>();
+        foreach (var kernel in Enum.GetValues<Gemm.MicroKernel>())
+            if (Gemm.IsSupported(kernel)) data.Add(kernel.ToString());
+        return data;
+    }
+
+    private static Gemm.MicroKernel Parse(string name) => Enum.Parse<Gemm.MicroKernel>(name);
+
+    // Sizes around every kernel's tile (4, 6, 12, 16, 32), the blocks (MC = 144, KC = 256) and primes.
+    private static readonly int[] s_edgeSizes = [1, 2, 3, 5, 7, 11, 12, 13, 17, 31, 32, 33, 63, 65, 97, 143, 145, 255, 257, 293];
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void MatchesReferenceOnRandomShapesWithOneAndTwoThreads(string kernelName)
+    {
+        var kernel = Parse(kernelName);
+        foreach (int threads in new[] { 1, 2 })
+            KernelSerialCollection.WithThreads(threads, () =>
+            {
+                var rng = new Rng((ulong)(10 * (int)kernel + threads));
+                for (int trial = 0; trial < 120; trial++)
+                {
+                    int m = Pick(rng), n = Pick(rng), k = Pick(rng);
+                    CheckCase(kernel, rng, trial % 4 >= 2, trial % 2 == 1, m, n, k, pad: trial % 3, alphaBeta: trial % 5);
+                }
+            });
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void MatchesReferenceAcrossBlockBoundaries(string kernelName)
+    {
+        var kernel = Parse(kernelName);
+        // Two K blocks (the second accumulates with β = 1), more than one M block, more than one N block,
+        // and shapes big enough to be split over two threads.
+        var rng = new Rng(5);
+        (int M, int N, int K)[] shapes = [(150, 40, 513), (289, 33, 37), (7, 1100, 9), (300, 301, 260), (64, 1025, 3)];
+        foreach (int threads in new[] { 1, 2 })
+            KernelSerialCollection.WithThreads(threads, () =>
+            {
+                foreach (var (m, n, k) in shapes)
+                    for (int t = 0; t < 4; t++)
+                        CheckCase(kernel, rng, t >= 2, t % 2 == 1, m, n, k, pad: t, alphaBeta: t + 1);
+            });
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void BetaZeroIgnoresNaNInC(string kernelName)
+    {
+        var kernel = Parse(kernelName);
+        var rng = new Rng(3);
+        foreach (var (m, n, k) in new[] { (13, 35, 7), (12, 32, 1), (1, 1, 300) })
+        {
+            var a = Approx.Random(rng, m * k);
+            var b = Approx.Random(rng, k * n);
+            var c = new float[m * n];
+            var expected = new float[m * n];
+            Array.Fill(c, float.NaN);
+            Gemm.Sgemm(kernel, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            GemmReference.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, expected, n);
+            Assert.DoesNotContain(c, float.IsNaN);
+            Approx.Equal(expected, c, $"{kernel} {m}×{n}×{k}");
+        }
+    }
+
+    [Fact]
+    public void AlphaZeroOrEmptyKScalesCWithoutReadingAB()
+    {
+        var c = new[] { 1f, 2, 3, 4, float.NaN, 6 };
+        Gemm.Sgemm(false, false, 2, 2, 0, 1f, ReadOnlySpan<float>.Empty, 1, ReadOnlySpan<float>.Empty, 2, 0.5f, c, 3);
+        Assert.Equal(new[] { 0.5f, 1, 3, 2, float.NaN, 6 }, c); // column 2 is outside C (ldc = 3)
+        Gemm.Sgemm(false, false, 2, 2, 5, 0f, ReadOnlySpan<float>.Empty, 5, ReadOnlySpan<float>.Empty, 2, 0f, c, 3);
+        Assert.Equal(new[] { 0f, 0, 3, 0, 0, 6 }, c);
+        Gemm.Sgemm(false, false, 0, 4, 4, 1f, ReadOnlySpan<float>.Empty, 4, ReadOnlySpan<float>.Empty, 4, 0f, Span<float>.Empty, 4);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void SmallIntegerDataGivesExactResults(string kernelName)
+    {
+        var kernel = Parse(kernelName);
+        // Integers in [-4, 4] with k ≤ 300: every partial sum is an integer below 2^24, so any summation order
+        // is exact and the fast kernel must equal the reference bit for bit.
+        var rng = new Rng(11);
+        foreach (var (m, n, k) in new[] { (37, 71, 300), (145, 33, 257), (12, 32, 256), (5, 300, 129) })
+            for (int t = 0; t < 4; t++)
+            {
+                bool transA = t >= 2, transB = t % 2 == 1;
+                var a = Integers(rng, m * k);
+                var b = Integers(rng, k * n);
+                var c = Integers(rng, m * n);
+                var expected = (float[])c.Clone();
+                Gemm.Sgemm(kernel, transA, transB, m, n, k, 2f, a, transA ? m : k, b, transB ? k : n, -1f, c, n);
+                GemmReference.Sgemm(transA, transB, m, n, k, 2f, a, transA ? m : k, b, transB ? k : n, -1f, expected, n);
+                Assert.Equal(expected, c);
+            }
+    }
+
+    [Fact]
+    public void RepeatedCallsAndThreadCountsGiveBitIdenticalResults()
+    {
+        var rng = new Rng(21);
+        foreach (var (m, n, k) in new[] { (500, 400, 500), (300, 500, 64), (97, 1030, 300) })
+        {
+            var a = Approx.Random(rng, m * k);
+            var b = Approx.Random(rng, n * k);
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 1, 2, 3 })
+                KernelSerialCollection.WithThreads(threads, () =>
+                {
+                    for (int repeat = 0; repeat < 2; repeat++)
+                    {
+                        var c = new float[m * n];
+                        Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c, n);
+                        if (first is null) first = c;
+                        else Assert.True(first.AsSpan().SequenceEqual(c), $"{m}×{n}×{k}, {threads} threads: result changed");
+                    }
+                });
+        }
+    }
+
+    [Fact]
+    public unsafe void PointerOverloadMatchesSpanOverload()
+    {
+        var rng = new Rng(8);
+        int m = 29, n = 45, k = 61;
+        var a = Approx.Random(rng, k * m);
+        var b = Approx.Random(rng, k * n);
+        var viaSpan = Approx.Random(rng, m * n);
+        var viaPointer = (float[])viaSpan.Clone();
+        Gemm.Sgemm(true, false, m, n, k, 0.5f, a, m, b, n, 2f, viaSpan, n);
+        fixed (float* pa = a, pb = b, pc = viaPointer)
+            Gemm.Sgemm(true, false, m, n, k, 0.5f, pa, m, pb, n, 2f, pc, n);
+        Assert.Equal(viaSpan, viaPointer);
+    }
+
+    [Fact]
+    public void RejectsBadSizesWithTheArgumentsName()
+    {
+        var buffer = new float[100];
+        Assert.Equal("lda", Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Sgemm(false, false, 4, 4, 5, 1f, buffer, 4, buffer, 4, 0f, buffer, 4)).ParamName);
+        Assert.Equal("ldc", Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Sgemm(false, false, 4, 5, 4, 1f, buffer, 4, buffer, 5, 0f, buffer, 4)).ParamName);
+        Assert.Equal("m", Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Sgemm(false, false, -1, 4, 4, 1f, buffer, 4, buffer, 4, 0f, buffer, 4)).ParamName);
+        var e = Assert.Throws<ArgumentException>(
+            () => Gemm.Sgemm(false, false, 8, 8, 8, 1f, new float[63], 8, buffer, 8, 0f, buffer, 8));
+        Assert.Equal("a", e.ParamName);
+        Assert.Contains("needs 64", e.Message);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(
+            () => Gemm.Sgemm(false, true, 2, 8, 8, 1f, buffer, 8, new float[60], 8, 0f, buffer, 8)).ParamName);
+    }
+
+    private static int Pick(Rng rng) => rng.NextInt(3) == 0 ? s_edgeSizes[rng.NextInt(s_edgeSizes.Length)] : 1 + rng.NextInt(80);
+
+    private static readonly (float Alpha, float Beta)[] s_alphaBeta = [(1f, 0f), (1f, 1f), (-1.5f, 0.25f), (0.5f, -1f), (2f, 1f)];
+
+    /// <summary>Runs one random case, A/B/C with leading dimensions padded by <paramref name="pad"/>,
+    /// and compares with the reference within the float32 error bound of a k-term dot product.</summary>
+    private static void CheckCase(Gemm.MicroKernel kernel, Rng rng, bool transA, bool transB, int m, int n, int k,
+        int pad, int alphaBeta)
+    {
+        var (alpha, beta) = s_alphaBeta[alphaBeta % s_alphaBeta.Length];
+        int lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+        var a = Approx.Random(rng, (transA ? k : m) * lda);
+        var b = Approx.Random(rng, (transB ? n : k) * ldb);
+        var c = Approx.Random(rng, m * ldc);
+        var original = (float[])c.Clone();
+        var expected = (float[])c.Clone();
+        Gemm.Sgemm(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        GemmReference.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, expected, ldc);
+
+        // Worst-case float32 bound for any summation order (Higham, "Accuracy and Stability of Numerical
+        // Algorithms", §3.1): |error| ≤ (k + 2)·u·(|α|·Σ_p|a||b| + |β|·|c|), u = 2^-24.
+        var absSum = new float[m * ldc];
+        GemmReference.Sgemm(transA, transB, m, n, k, 1f, Abs(a), lda, Abs(b), ldb, 0f, absSum, ldc);
+        string what = $"{kernel} {(transA ? "T" : "N")}{(transB ? "T" : "N")} m={m} n={n} k={k} pad={pad} α={alpha} β={beta}";
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                int at = i * ldc + j;
+                double bound = (k + 2) * Math.ScaleB(1, -24) * (Math.Abs(alpha) * absSum[at] + Math.Abs(beta) * Math.Abs(original[at])) + 1e-30;
+                Assert.True(Math.Abs(c[at] - expected[at]) <= bound, $"{what}: C[{i},{j}] = {c[at]:G9}, expected {expected[at]:G9}");
+            }
+            // Padding between rows of C is not C: it must be left as it was.
+            Assert.True(expected.AsSpan(i * ldc + n, pad).SequenceEqual(c.AsSpan(i * ldc + n, pad)), what + ": padding written");
+        }
+    }
+
+    private static float[] Abs(float[] values) => Array.ConvertAll(values, MathF.Abs);
+
+    private static float[] Integers(Rng rng, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = rng.NextInt(9) - 4;
+        return values;
+    }
+}
