@@ -15,6 +15,7 @@ public static unsafe partial class Gemm
     {
         public static int Mr => 6;
         public static int Nr => 16;
+        public static int NarrowNr => 8;
 
         // AggressiveOptimization: see Avx512Kernel.Tile.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -70,6 +71,48 @@ public static unsafe partial class Gemm
                 Vector256.Store(Fma.MultiplyAdd(lo, alpha, Vector256.Load(c) * vb), c);
                 Vector256.Store(Fma.MultiplyAdd(hi, alpha, Vector256.Load(c + 8) * vb), c + 8);
             }
+        }
+
+        /// <summary>The 6×8 variant for a last panel of at most 8 columns (half the work of a
+        /// zero-padded full tile there). Per element, the same fused multiply-adds in the same order as
+        /// <see cref="Tile"/>, so results do not depend on which of the two computed them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void NarrowTile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        {
+            Vector256<float> c0 = default;
+            Vector256<float> c1 = default;
+            Vector256<float> c2 = default;
+            Vector256<float> c3 = default;
+            Vector256<float> c4 = default;
+            Vector256<float> c5 = default;
+
+            for (int p = 0; p < kc; p++, a += 6, b += 8)
+            {
+                var b0 = Vector256.Load(b);
+                c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), b0, c0);
+                c1 = Fma.MultiplyAdd(Vector256.Create(a[1]), b0, c1);
+                c2 = Fma.MultiplyAdd(Vector256.Create(a[2]), b0, c2);
+                c3 = Fma.MultiplyAdd(Vector256.Create(a[3]), b0, c3);
+                c4 = Fma.MultiplyAdd(Vector256.Create(a[4]), b0, c4);
+                c5 = Fma.MultiplyAdd(Vector256.Create(a[5]), b0, c5);
+            }
+
+            var va = Vector256.Create(alpha);
+            Update(c, c0, va, beta);
+            Update(c + 1 * ldc, c1, va, beta);
+            Update(c + 2 * ldc, c2, va, beta);
+            Update(c + 3 * ldc, c3, va, beta);
+            Update(c + 4 * ldc, c4, va, beta);
+            Update(c + 5 * ldc, c5, va, beta);
+        }
+
+        /// <summary>One row of a narrow tile: c = α·acc + β·c (c not read when β = 0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Update(float* c, Vector256<float> acc, Vector256<float> alpha, float beta)
+        {
+            if (beta == 0) Vector256.Store(acc * alpha, c);
+            else if (beta == 1) Vector256.Store(Fma.MultiplyAdd(acc, alpha, Vector256.Load(c)), c);
+            else Vector256.Store(Fma.MultiplyAdd(acc, alpha, Vector256.Load(c) * Vector256.Create(beta)), c);
         }
     }
 }

@@ -16,6 +16,7 @@ public static unsafe partial class Gemm
     {
         public static int Mr => 12;
         public static int Nr => 32;
+        public static int NarrowNr => 16;
 
         // AggressiveOptimization: the kernel is fully optimised from its first call, never run as tier-0
         // code (shared/PERF.md: 6–48 GFLOP/s while tier-0/OSR code runs, ~110 once optimised).
@@ -90,6 +91,66 @@ public static unsafe partial class Gemm
                 Vector512.Store(Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(c) * vb), c);
                 Vector512.Store(Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(c + 16) * vb), c + 16);
             }
+        }
+
+        /// <summary>The 12×16 variant for a last panel of at most 16 columns (half the work of a
+        /// zero-padded full tile there). Per element, the same fused multiply-adds in the same order as
+        /// <see cref="Tile"/>, so results do not depend on which of the two computed them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void NarrowTile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        {
+            Vector512<float> c0 = default;
+            Vector512<float> c1 = default;
+            Vector512<float> c2 = default;
+            Vector512<float> c3 = default;
+            Vector512<float> c4 = default;
+            Vector512<float> c5 = default;
+            Vector512<float> c6 = default;
+            Vector512<float> c7 = default;
+            Vector512<float> c8 = default;
+            Vector512<float> c9 = default;
+            Vector512<float> c10 = default;
+            Vector512<float> c11 = default;
+
+            for (int p = 0; p < kc; p++, a += 12, b += 16)
+            {
+                var b0 = Vector512.Load(b);
+                c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+                c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+                c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+                c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+                c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+                c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+                c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+                c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+                c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), b0, c8);
+                c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), b0, c9);
+                c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), b0, c10);
+                c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), b0, c11);
+            }
+
+            var va = Vector512.Create(alpha);
+            Update(c, c0, va, beta);
+            Update(c + 1 * ldc, c1, va, beta);
+            Update(c + 2 * ldc, c2, va, beta);
+            Update(c + 3 * ldc, c3, va, beta);
+            Update(c + 4 * ldc, c4, va, beta);
+            Update(c + 5 * ldc, c5, va, beta);
+            Update(c + 6 * ldc, c6, va, beta);
+            Update(c + 7 * ldc, c7, va, beta);
+            Update(c + 8 * ldc, c8, va, beta);
+            Update(c + 9 * ldc, c9, va, beta);
+            Update(c + 10 * ldc, c10, va, beta);
+            Update(c + 11 * ldc, c11, va, beta);
+        }
+
+        /// <summary>One row of a narrow tile: c = α·acc + β·c (c not read when β = 0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Update(float* c, Vector512<float> acc, Vector512<float> alpha, float beta)
+        {
+            if (beta == 0) Vector512.Store(acc * alpha, c);
+            else if (beta == 1) Vector512.Store(Avx512F.FusedMultiplyAdd(acc, alpha, Vector512.Load(c)), c);
+            else Vector512.Store(Avx512F.FusedMultiplyAdd(acc, alpha, Vector512.Load(c) * Vector512.Create(beta)), c);
         }
     }
 }

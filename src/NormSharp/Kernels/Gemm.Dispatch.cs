@@ -70,11 +70,15 @@ public static unsafe partial class Gemm
     /// A register-blocked micro-kernel: computes one Mr×Nr tile
     /// c[i,j] = α·Σ_p a[p·Mr + i]·b[p·Nr + j] + β·c[i,j] from a packed A panel and a packed B panel.
     /// β = 0 must not read c. Full tiles only: the driver routes edge tiles through a scratch tile.
+    /// <see cref="NarrowTile"/> does the same for an Mr×NarrowNr tile (the last panel of B when at most
+    /// NarrowNr columns remain), element for element with the same operations as <see cref="Tile"/>.
     /// </summary>
     internal interface IMicroKernel
     {
         static abstract int Mr { get; }
         static abstract int Nr { get; }
+        static abstract int NarrowNr { get; }
         static abstract void Tile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+        static abstract void NarrowTile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace NormSharp.Kernels;
 
 public static unsafe partial class Gemm
@@ -16,72 +19,56 @@ public static unsafe partial class Gemm
             {
                 // Stored k×m: the MR values of one p are adjacent in memory.
                 float* src = p.A + (nint)pc * p.Lda + ic + i0;
-                for (int q = 0; q < kc; q++, src += p.Lda)
-                {
-                    float* d = dst + (nint)q * mr;
-                    int i = 0;
-                    for (; i < rows; i++) d[i] = src[i];
-                    for (; i < mr; i++) d[i] = 0;
-                }
+                for (int q = 0; q < kc; q++, src += p.Lda) CopyPadded(src, dst + (nint)q * mr, rows, mr);
             }
             else
             {
-                // Stored m×k: each row is contiguous along p; write it down the panel with stride MR.
-                for (int i = 0; i < mr; i++)
-                {
-                    float* d = dst + i;
-                    if (i < rows)
-                    {
-                        float* src = p.A + (nint)(ic + i0 + i) * p.Lda + pc;
-                        for (int q = 0; q < kc; q++) d[(nint)q * mr] = src[q];
-                    }
-                    else
-                    {
-                        for (int q = 0; q < kc; q++) d[(nint)q * mr] = 0;
-                    }
-                }
+                // Stored m×k: rows are contiguous along p, the panel wants them across — a transpose.
+                PackTransposed(p.A + (nint)(ic + i0) * p.Lda + pc, p.Lda, rows, kc, dst, mr);
+                if (rows < mr)
+                    for (int q = 0; q < kc; q++) new Span<float>(dst + (nint)q * mr + rows, mr - rows).Clear();
             }
         }
     }
 
     /// <summary>
-    /// Packs the block op(B)[pc : pc+kc, jc : jc+nc] into NR-wide panels: panel s holds, for every p,
-    /// the NR values op(B)[pc + p, jc + s·NR + j] contiguously (the micro-kernel loads them as vectors).
-    /// Columns past the edge are zero.
+    /// Packs the block op(B)[pc : pc+kc, jc : jc+nc] into panels NR wide (the last one NarrowNr wide when
+    /// it fits, see <see cref="PanelWidth{TKernel}"/>): panel s holds, for every p, its values of row
+    /// op(B)[pc + p, ·] contiguously (the micro-kernel loads them as vectors). Columns past the edge are zero.
+    /// Panel s starts at s·NR·kc whatever the widths, as the driver expects.
     /// </summary>
-    private static void PackB(in Problem p, int pc, int jc, int kc, int nc, int nr, float* dst)
+    private static void PackB<TKernel>(in Problem p, int pc, int jc, int kc, int nc, float* dst)
+        where TKernel : struct, IMicroKernel
     {
+        int nr = TKernel.Nr;
         for (int j0 = 0; j0 < nc; j0 += nr, dst += (nint)nr * kc)
         {
             int cols = Math.Min(nr, nc - j0);
+            int width = PanelWidth<TKernel>(cols);
             if (!p.TransB)
             {
-                // Stored k×n: the NR values of one p are adjacent in memory.
+                // Stored k×n: the values of one p are adjacent in memory.
                 float* src = p.B + (nint)pc * p.Ldb + jc + j0;
-                for (int q = 0; q < kc; q++, src += p.Ldb)
-                {
-                    float* d = dst + (nint)q * nr;
-                    new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-                    if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
-                }
+                for (int q = 0; q < kc; q++, src += p.Ldb) CopyPadded(src, dst + (nint)q * width, cols, width);
             }
             else
             {
-                // Stored n×k: each column of op(B) is a contiguous row; write it down the panel with stride NR.
-                for (int j = 0; j < nr; j++)
-                {
-                    float* d = dst + j;
-                    if (j < cols)
-                    {
-                        float* src = p.B + (nint)(jc + j0 + j) * p.Ldb + pc;
-                        for (int q = 0; q < kc; q++) d[(nint)q * nr] = src[q];
-                    }
-                    else
-                    {
-                        for (int q = 0; q < kc; q++) d[(nint)q * nr] = 0;
-                    }
-                }
+                // Stored n×k: each column of op(B) is a contiguous row — a transpose.
+                PackTransposed(p.B + (nint)(jc + j0) * p.Ldb + pc, p.Ldb, cols, kc, dst, width);
+                if (cols < width)
+                    for (int q = 0; q < kc; q++) new Span<float>(dst + (nint)q * width + cols, width - cols).Clear();
             }
         }
+    }
+
+    /// <summary>dst[0 : count] = src[0 : count], then zeros up to <paramref name="width"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPadded(float* src, float* dst, int count, int width)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i < count; i++) dst[i] = src[i];
+        for (; i < width; i++) dst[i] = 0;
     }
 }

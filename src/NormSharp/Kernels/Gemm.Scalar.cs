@@ -13,6 +13,11 @@ public static unsafe partial class Gemm
     {
         public static int Mr => 4;
         public static int Nr => 4;
+        public static int NarrowNr => 4;
+
+        /// <summary>No narrower tile here: the 4-wide one serves.</summary>
+        public static void NarrowTile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+            => Tile(kc, a, b, c, ldc, alpha, beta);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Tile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)

@@ -21,8 +21,8 @@ public class GemmTests
 
     private static Gemm.MicroKernel Parse(string name) => Enum.Parse<Gemm.MicroKernel>(name);
 
-    // Sizes around every kernel's tile (4, 6, 12, 16, 32), the blocks (MC = 144, KC = 256) and primes.
-    private static readonly int[] s_edgeSizes = [1, 2, 3, 5, 7, 11, 12, 13, 17, 31, 32, 33, 63, 65, 97, 143, 145, 255, 257, 293];
+    // Sizes around every kernel's tile (4, 6, 8, 12, 16, 32), the blocks (MC = 288, KC = 384) and primes.
+    private static readonly int[] s_edgeSizes = [1, 2, 3, 5, 7, 8, 11, 12, 13, 16, 17, 31, 32, 33, 48, 63, 65, 97, 143, 257, 287, 289, 293, 385];
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -46,10 +46,11 @@ public class GemmTests
     public void MatchesReferenceAcrossBlockBoundaries(string kernelName)
     {
         var kernel = Parse(kernelName);
-        // Two K blocks (the second accumulates with β = 1), more than one M block, more than one N block,
+        // Two and three K blocks (the later ones accumulate with β = 1), more than one M block (MC = 288),
+        // more than one N block (NC = 512), a last panel exactly as wide as the narrow kernels (80 = 2·32 + 16),
         // and shapes big enough to be split over two threads.
         var rng = new Rng(5);
-        (int M, int N, int K)[] shapes = [(150, 40, 513), (289, 33, 37), (7, 1100, 9), (300, 301, 260), (64, 1025, 3)];
+        (int M, int N, int K)[] shapes = [(150, 40, 513), (20, 50, 1000), (289, 33, 37), (7, 1100, 9), (300, 301, 260), (64, 1025, 3), (36, 80, 19)];
         foreach (int threads in new[] { 1, 2 })
             KernelSerialCollection.WithThreads(threads, () =>
             {
