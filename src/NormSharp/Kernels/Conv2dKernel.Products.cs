@@ -230,7 +230,7 @@ public static unsafe partial class Conv2dKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* target, float value, bool accumulate) => *target = accumulate ? *target + value : value;
 
-    /// <summary>Whether the register-blocked products above run on this machine (else <see cref="Gemm.Sgemm"/>).</summary>
+    /// <summary>Whether the register-blocked products above run on this machine (else <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)">Gemm.Sgemm</see>).</summary>
     private static bool UseDirectProducts => Vector512.IsHardwareAccelerated;
 
     /// <summary>Whether the weight gradient keeps 16 lane sums per weight across a chunk (k = H'·W' a multiple of 16).</summary>
