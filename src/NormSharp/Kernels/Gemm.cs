@@ -10,14 +10,16 @@ namespace NormSharp.Kernels;
 /// Multiplication", ACM TOMS 2008; BLIS's Zen 4 configuration): K is cut into KC-deep blocks, B into KC×NC
 /// blocks packed into NR-wide panels, A into MC×KC blocks packed into MR-tall panels, and a register-blocked
 /// micro-kernel computes each MR×NR tile of C from one A panel and one B panel (Gemm.Driver.cs,
-/// Gemm.Packing.cs). The micro-kernel is chosen once per process from the hardware: AVX-512 12×32
-/// (Gemm.Avx512.cs), AVX2+FMA 6×16 (Gemm.Avx2.cs) or scalar 4×4 (Gemm.Scalar.cs).</para>
+/// Gemm.Packing.cs, Gemm.Transpose.cs). The micro-kernel is chosen once per process from the hardware:
+/// AVX-512 12×32 (Gemm.Avx512.cs), AVX2+FMA 6×16 (Gemm.Avx2.cs) or scalar 4×4 (Gemm.Scalar.cs); the
+/// vector ones have a half-width variant for a last panel of at most NR/2 columns. Edge tiles are computed
+/// whole into a scratch tile from zero-padded panels.</para>
 /// <para>Threads: C is cut along N (or M, whichever is larger) into one slice per thread of
 /// <see cref="ParallelRunner"/>; K is never split. Every element of C is computed by the same sequence of
 /// fused multiply-adds whatever the slicing, so results are bit-identical for any thread count and
 /// repeated calls (Gemm.Parallel.cs).</para>
-/// <para>Packing buffers live in a per-thread workspace allocated once (64-byte aligned native memory,
-/// Gemm.Workspace.cs): a call allocates no managed memory.</para>
+/// <para>Packing buffers live in a per-thread workspace allocated on the thread's first call (64-byte
+/// aligned native memory, Gemm.Workspace.cs): later calls allocate nothing.</para>
 /// </remarks>
 public static unsafe partial class Gemm
 {
