@@ -21,12 +21,26 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
         long maxSteps = options.MaxSteps ?? long.MaxValue;
         var callbacks = options.Callbacks;
         int epoch = 0;
+        bool continueEpoch = false;
+        if (options.ResumeFrom is { } start)
+        {
+            _progress.Step = start.Step;
+            _progress.Epoch = epoch = start.Epoch;
+            _progress.StepInEpoch = start.StepInEpoch;
+            if (start.EpochEndPending) EndEpoch(record: false); // its steps' metrics died with the interrupted process
+            continueEpoch = start.StepInEpoch > 0 && start.StepInEpoch < train.BatchesPerEpoch;
+            if (continueEpoch) epoch--; // the loop below re-enters the saved epoch
+        }
         while (epoch < maxEpochs && _progress.Step < maxSteps && !_progress.StopRequested)
         {
             epoch++;
             _progress.Epoch = epoch;
-            _progress.StepInEpoch = 0;
-            train.StartEpoch();
+            if (continueEpoch) continueEpoch = false; // finish the saved epoch in its saved order
+            else
+            {
+                _progress.StepInEpoch = 0;
+                train.StartEpoch();
+            }
             bool epochComplete = true;
             while (train.TryNextBatch(out var x, out var y))
             {
@@ -42,14 +56,21 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
             if (_progress.StepInEpoch == 0)
                 throw new InvalidOperationException($"the data loader over '{train.Dataset.Name}' yielded no batch (dataset of {train.Dataset.Count}, batch {train.BatchSize}, drop-last {train.DropLast})");
             if (!epochComplete) break;
-            if (options.EvaluateEverySteps is null) Record();
-            for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnEpochEnd(_progress);
-            options.Scheduler?.Step();
+            EndEpoch();
         }
         if (_windowSteps > 0) Record(); // the steps after the last evaluation point
         double elapsed = _progress.ElapsedSeconds;
         return new FitResult(_history, _progress.Step, epoch, _progress.StopReason, elapsed,
             elapsed - _evaluationSeconds, _progress.Examples);
+    }
+
+    /// <summary>The end-of-epoch work: a record (per-epoch evaluation), epoch callbacks, the schedule's step.</summary>
+    private void EndEpoch(bool record = true)
+    {
+        if (record && options.EvaluateEverySteps is null) Record();
+        var callbacks = options.Callbacks;
+        for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnEpochEnd(_progress);
+        options.Scheduler?.Step();
     }
 
     private void TrainOneStep(Tensor x, Tensor y)

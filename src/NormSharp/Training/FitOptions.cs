@@ -33,6 +33,16 @@ public sealed record FitOptions
     /// from the <see cref="DataLoader"/>'s own seed.</summary>
     public ulong? Seed { get; init; }
 
+    /// <summary>
+    /// Continues an interrupted run from a checkpoint (<c>Checkpoint.Load</c> restores the model, optimizer,
+    /// schedule, generators and loader, and returns this position). The step and epoch counters start
+    /// here and <see cref="Epochs"/>/<see cref="MaxSteps"/> count from the run's beginning, so the resumed
+    /// call takes the same options as the uninterrupted one; a loader stopped mid-epoch finishes that
+    /// epoch in its saved order; <see cref="Seed"/> is not reapplied (the generators were restored).
+    /// The result is bit-identical to the uninterrupted run.
+    /// </summary>
+    public TrainingPosition? ResumeFrom { get; init; }
+
     internal void Validate()
     {
         if (Epochs is < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be at least 1");
@@ -40,5 +50,7 @@ public sealed record FitOptions
         if (ValidationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ValidationBatchSize), ValidationBatchSize, "must be at least 1");
         if (EvaluateEverySteps is < 1) throw new ArgumentOutOfRangeException(nameof(EvaluateEverySteps), EvaluateEverySteps, "must be at least 1");
         ArgumentNullException.ThrowIfNull(Callbacks, nameof(Callbacks));
+        if (ResumeFrom is { Step: < 0 } or { Epoch: < 0 } or { StepInEpoch: < 0 })
+            throw new ArgumentOutOfRangeException(nameof(ResumeFrom), ResumeFrom, "a resume position has non-negative counters");
     }
 }

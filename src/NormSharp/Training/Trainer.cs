@@ -86,7 +86,8 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(train);
         options ??= new FitOptions();
         options.Validate();
-        if (options.Seed is { } seed) SeedStochasticLayers(seed);
+        // A resumed run keeps the generators its checkpoint restored.
+        if (options.Seed is { } seed && options.ResumeFrom is null) SeedStochasticLayers(seed);
         return new FitLoop(this, train, options).Run();
     }
 
