@@ -33,7 +33,8 @@ public class ModelSummaryTests
             new Residual(new Sequential(new Conv2d(4, 4, 3, padding: 1, bias: false, rng: rng), new BatchNorm2d(4))),
             new MaxPool2d(2), new Flatten(), new Dropout(), new Dense(4 * 4 * 4, 2, rng: rng));
         ((Conv2d)model[0]).WeightParameter.RequiresGrad = false;
-        string text = ModelSummary.Format(model, [1, 8, 8]);
+        string text = model.Summary(1, 8, 8);
+        Assert.Equal(ModelSummary.Format(model, [1, 8, 8]), text);
         Assert.Contains("2 (Residual)", text);
         Assert.Contains("(None, 4, 8, 8)", text);
         Assert.Contains("(None, 4, 4, 4)", text);
