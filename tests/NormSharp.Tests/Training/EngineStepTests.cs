@@ -13,7 +13,8 @@ namespace NormSharp.Tests.Training;
 /// (measured with <see cref="GC.GetTotalAllocatedBytes(bool)"/> around 10 steps after warm-up, the least of
 /// up to twenty windows, stopping at the first clean one: the counter is process-wide, and the test host alone
 /// was measured allocating 168 bytes every ~0.1 s on its own threads, so the batches are small enough for a
-/// window to fit between two of those; with one thread, the step's own counter must read 0 as well), and bit-identical weights for the same seeds and thread count.
+/// window to fit between two of those; with one thread, the step's own counter must read 0 as well), and
+/// bit-identical weights for the same seeds and thread count.
 /// </summary>
 [Collection(SerialCollection.Name)]
 public class EngineStepTests
