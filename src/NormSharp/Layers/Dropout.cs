@@ -9,7 +9,7 @@ namespace NormSharp.Layers;
 /// input and eval mode is the identity.
 /// </summary>
 /// <remarks>
-/// <para>The mask is drawn from <see cref="Generator"/> (one uniform per element, in order) and kept as the
+/// <para>The mask is drawn from <see cref="Generator"/> (32 random bits per element, in order) and kept as the
 /// per-element factor m ∈ {0, 1/(1 − p)}: y = m·x, dx = m·dy. p = 1 zeroes everything (as PyTorch);
 /// p = 0 is the identity. In eval mode Forward returns its input and Backward its output gradient (no
 /// copy). The trainer seeds <see cref="Generator"/> and checkpoints save its state.</para>
@@ -41,12 +41,9 @@ public sealed class Dropout : Module, IStochastic
         _lastForwardTraining = Training && P > 0f;
         if (!_lastForwardTraining) return x;
         var mask = Tensor.Ensure(ref _mask, x.Shape);
-        var m = mask.Span;
-        // Scalar math: m = U[0,1) ≥ p ? 1/(1 − p) : 0 (p = 1 keeps nothing: U < 1 always).
-        float scale = P < 1f ? 1f / (1f - P) : 0f;
-        for (int i = 0; i < m.Length; i++) m[i] = Generator.NextFloat() >= P ? scale : 0f;
+        FillMask(mask.Span);
         var y = Tensor.Ensure(ref _output, x.Shape);
-        TensorPrimitives.Multiply(x.Span, m, y.Span);
+        TensorPrimitives.Multiply(x.Span, mask.Span, y.Span);
         return y;
     }
 
@@ -65,6 +62,25 @@ public sealed class Dropout : Module, IStochastic
     }
 
     public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    /// <summary>
+    /// m = u ≥ p ? 1/(1 − p) : 0 with u uniform on [0, 1) in steps of 2⁻³²: each 64-bit draw gives two
+    /// elements (low half first), compared as integers with ⌈p·2³²⌉ — a fraction 1 − p of the 2³² values keep
+    /// their element, up to 2⁻³². p = 1 keeps nothing (the threshold exceeds every 32-bit value).
+    /// </summary>
+    private void FillMask(Span<float> m)
+    {
+        float scale = P < 1f ? 1f / (1f - P) : 0f;
+        ulong threshold = (ulong)Math.Ceiling(P * 4294967296.0); // 2³²
+        int i = 0;
+        for (; i + 1 < m.Length; i += 2)
+        {
+            ulong bits = Generator.NextUInt64();
+            m[i] = (bits & 0xFFFF_FFFFUL) >= threshold ? scale : 0f;
+            m[i + 1] = (bits >> 32) >= threshold ? scale : 0f;
+        }
+        if (i < m.Length) m[i] = (Generator.NextUInt64() & 0xFFFF_FFFFUL) >= threshold ? scale : 0f;
+    }
 
     public override string Describe() => $"Dropout(p={P.ToString(CultureInfo.InvariantCulture)})";
 }
