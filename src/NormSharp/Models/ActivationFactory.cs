@@ -13,6 +13,8 @@ public static class ActivationFactory
         ["selu"] = () => new SELU(),
         ["sigmoid"] = () => new Sigmoid(),
         ["tanh"] = () => new Tanh(),
+        ["prelu"] = () => new PReLU(),   // one shared slope, init 0.25 (PyTorch's default num_parameters = 1)
+        ["rrelu"] = () => new RReLU(),   // slopes U(1/8, 1/3) in training, 11/48 in eval
     };
 
     /// <summary>The known names, sorted.</summary>

@@ -20,6 +20,13 @@ public sealed record ModelOptions
     /// cancels that bias (the BN paper, §3.2; seed 001), so by default it is dropped.</summary>
     public bool BiasBeforeBatchNorm { get; init; }
 
+    /// <summary>
+    /// Weight initialisation of every Dense and Conv2d (biases then 0, see <see cref="Initializer.Apply"/>),
+    /// e.g. <c>Initializer.Parse("he_normal")</c> or <c>Initializer.XavierUniform()</c>. Null (the default):
+    /// PyTorch's default, the layers' own <c>reset_parameters</c> (U(±1/√fan_in) for weight and bias).
+    /// </summary>
+    public Initializer? WeightInit { get; init; }
+
     /// <summary>Generator for the initial weights; <see cref="RandomState.Global"/> when null.</summary>
     public Rng? Rng { get; init; }
 }

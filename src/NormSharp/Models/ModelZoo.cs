@@ -34,7 +34,7 @@ public static class ModelZoo
             width = units;
         }
         layers.Add(new Dense(width, classes, bias: true, options.Rng));
-        return new Sequential(layers);
+        return Initialized(new Sequential(layers), options);
     }
 
     /// <summary>
@@ -67,6 +67,13 @@ public static class ModelZoo
         Normalize1d(84);
         layers.Add(ActivationFactory.Create(options.Activation));
         layers.Add(new Dense(84, classes, bias: true, options.Rng));
-        return new Sequential(layers);
+        return Initialized(new Sequential(layers), options);
+    }
+
+    /// <summary>Applies <see cref="ModelOptions.WeightInit"/> when set (the layers already hold PyTorch's default).</summary>
+    private static Sequential Initialized(Sequential model, ModelOptions options)
+    {
+        options.WeightInit?.Apply(model, options.Rng);
+        return model;
     }
 }

@@ -67,6 +67,14 @@ public static class ModelSummary
         return text.ToString();
     }
 
+    /// <summary>
+    /// The Keras-like summary table of <paramref name="model"/> (Keras' <c>model.summary()</c>), e.g.
+    /// <c>Console.WriteLine(model.Summary(784))</c> or <c>model.Summary(1, 28, 28)</c>.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="inputShape">Shape of one example, without the batch dimension.</param>
+    public static string Summary(this Module model, params int[] inputShape) => Format(model, inputShape);
+
     private static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     // Keras writes the batch dimension as None.

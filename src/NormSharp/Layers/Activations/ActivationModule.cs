@@ -19,6 +19,7 @@ public abstract class ActivationModule : Module
     public sealed override Tensor Forward(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        Prepare(x);
         var y = Tensor.Ensure(ref _output, x.Shape);
         Apply(x.Span, y.Span);
         Input = x;
@@ -40,6 +41,10 @@ public abstract class ActivationModule : Module
     }
 
     public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    /// <summary>Called by <see cref="Forward"/> before <see cref="Apply"/>: checks the input's shape and
+    /// prepares what depends on it (PReLU's channel layout, RReLU's slope buffer).</summary>
+    protected virtual void Prepare(Tensor x) { }
 
     /// <summary>y = f(x), element-wise.</summary>
     protected abstract void Apply(ReadOnlySpan<float> x, Span<float> y);
