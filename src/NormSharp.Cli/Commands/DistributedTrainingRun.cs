@@ -25,7 +25,7 @@ internal sealed class DistributedTrainingRun(DistributedTrainSettings settings, 
 
     public int Run()
     {
-        var split = LoadData();
+        var split = LoadData(settings);
         var train = split.Train;
         if (train.Count < settings.BatchSize)
             return Fail($"the training set has {train.Count} examples, fewer than one global batch of {settings.BatchSize}");
@@ -91,12 +91,13 @@ internal sealed class DistributedTrainingRun(DistributedTrainSettings settings, 
         return 0;
     }
 
-    private DatasetSplit LoadData()
+    /// <summary>The training and test data of <paramref name="settings"/>, the same on every rank.</summary>
+    internal static DatasetSplit LoadData(DistributedTrainSettings settings)
     {
         if (settings.Dataset == "synthetic")
         {
-            // Gaussian blobs: 10 classes, centres in [−10, 10]^d, std 6 so that the classes overlap a little.
-            var all = SyntheticData.Blobs(settings.SyntheticExamples, classes: 10, features: settings.SyntheticFeatures, std: 6f, seed: settings.Seed);
+            // Gaussian blobs: 10 classes, centres in [−10, 10]^d, std 15 so that the classes overlap in few dimensions.
+            var all = SyntheticData.Blobs(settings.SyntheticExamples, classes: 10, features: settings.SyntheticFeatures, std: 15f, seed: settings.Seed);
             int test = all.Count / 6;
             var order = Enumerable.Range(0, all.Count).ToArray();
             return new DatasetSplit(all.Subset(order.AsSpan(test), "synthetic"), all.Subset(order.AsSpan(0, test), "synthetic-test"));
