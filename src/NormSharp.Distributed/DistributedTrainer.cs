@@ -63,6 +63,10 @@ public sealed class DistributedTrainer
     /// <summary>Floats each rank allreduces per step.</summary>
     public int AllreducedElements => _allreducer.Elements;
 
+    /// <summary>Seconds spent in the gradient allreduce (packing included) since construction: with
+    /// <see cref="AllreducedElements"/> it gives the achieved bandwidth of the interconnect.</summary>
+    public double GradientAllreduceSeconds { get; private set; }
+
     /// <summary>When set, the global gradient is scaled to at most this L2 norm before each step.</summary>
     public float? ClipGradNorm
     {
@@ -103,7 +107,9 @@ public sealed class DistributedTrainer
         // d(mean over n)/d(output) = (n_r / n)·d(mean over n_r)/d(output): summing over ranks then gives the global gradient.
         if (rows != globalRows) System.Numerics.Tensors.TensorPrimitives.Multiply(gradient.Span, (float)((double)rows / globalRows), gradient.Span);
         model.Backward(gradient);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _allreducer.SumGradients();
+        GradientAllreduceSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         if (_clipGradNorm is { } norm) GradientClipping.ClipByGlobalNorm(_parameters, norm);
         Optimizer.Step();
 

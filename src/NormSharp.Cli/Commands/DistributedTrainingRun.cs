@@ -56,6 +56,7 @@ internal sealed class DistributedTrainingRun(DistributedTrainSettings settings, 
         long step = position.Step, firstStep = step, warmup = Math.Min(3, Math.Max(0, (settings.Steps - step) / 4));
         int epoch = position.Epoch, stepInEpoch = position.StepInEpoch;
         long timedFrom = 0, timedExamples = 0;
+        double allreduceBefore = 0;
         var clock = Stopwatch.StartNew();
         DistributedStepResult last = default;
         while (step < settings.Steps)
@@ -67,7 +68,7 @@ internal sealed class DistributedTrainingRun(DistributedTrainSettings settings, 
                 stepInEpoch = 0;
                 continue;
             }
-            if (step - firstStep == warmup) timedFrom = Stopwatch.GetTimestamp();
+            if (step - firstStep == warmup) (timedFrom, allreduceBefore) = (Stopwatch.GetTimestamp(), trainer.GradientAllreduceSeconds);
             last = trainer.TrainStep(x, y, rows);
             step++;
             stepInEpoch++;
@@ -79,9 +80,16 @@ internal sealed class DistributedTrainingRun(DistributedTrainSettings settings, 
         if (settings.Save is not null) Save(trainer, loader, step, epoch, stepInEpoch);
         if (!IsRoot) return 0;
 
+        long timedSteps = step - firstStep - warmup;
         if (step > firstStep)
             Console.WriteLine($"step {step}: loss {last.Loss:F4}" + (last.Accuracy is { } a ? $", batch accuracy {a:P1}" : "") +
-                              (seconds > 0 ? $"; {timedExamples / seconds:F0} examples/s over {step - firstStep - warmup} steps after {warmup} warm-up" : ""));
+                              (seconds > 0 ? $"; {timedExamples / seconds:F0} examples/s over {timedSteps} steps after {warmup} warm-up" : ""));
+        if (seconds > 0 && communicator.Size > 1)
+        {
+            double perStep = (trainer.GradientAllreduceSeconds - allreduceBefore) / timedSteps;
+            Console.WriteLine($"gradient allreduce: {perStep * 1e3:F2} ms/step of {seconds / timedSteps * 1e3:F1} ms " +
+                              $"({trainer.AllreducedElements * 4.0 / perStep / 1e9:F2} GB/s of gradients per rank)");
+        }
         if (settings.Evaluate)
         {
             var result = trainer.Trainer.Evaluate(split.Test);
