@@ -35,14 +35,14 @@ public static class SyncBatchNorm
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(communicator);
         RegisterLayerTypes();
-        return Convert(model, communicator, "model");
+        return ConvertTree(model, communicator, "model");
     }
 
     /// <summary>Number of synchronized BN layers in <paramref name="model"/>.</summary>
     public static int Count(Module model) =>
         model.NamedModules().Count(m => m.Module is SyncBatchNorm1d or SyncBatchNorm2d);
 
-    private static Module Convert(Module module, ICommunicator communicator, string path)
+    private static Module ConvertTree(Module module, ICommunicator communicator, string path)
     {
         switch (module)
         {
@@ -62,7 +62,7 @@ public static class SyncBatchNorm
                 bool changed = false;
                 for (int i = 0; i < layers.Length; i++)
                 {
-                    layers[i] = Convert(sequential[i], communicator, $"{path}.{i}");
+                    layers[i] = ConvertTree(sequential[i], communicator, $"{path}.{i}");
                     changed |= !ReferenceEquals(layers[i], sequential[i]);
                 }
                 if (!changed) return sequential;

@@ -45,6 +45,9 @@ internal static class MpiRun
         // The test host's own MPI/OMPI variables (if any) must not leak into the children.
         foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("OMPI_", StringComparison.Ordinal) || k.StartsWith("PMIX_", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(key);
+        // Containers often forbid the cross-memory-attach copies Open MPI's shared-memory transport uses by
+        // default (ptrace scope): plain copies work everywhere. Ignored by Open MPI versions without vader.
+        start.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
         var output = new StringBuilder();
