@@ -19,7 +19,7 @@ internal static class DistributedCheckCommand
         var channels = new Option<int>("--channels") { Description = "Channels of the BN check.", DefaultValueFactory = _ => 16 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the test batch.", DefaultValueFactory = _ => 1UL };
         var dump = new Option<string?>("--dump") { Description = "Folder for each rank's outputs, gradients and statistics (rank{r}-1d|2d.safetensors)." };
-        var timing = new Option<int>("--time-allreduce") { Description = "Also time allreduces of 1 float (latency) and of the 7-layer MLP's 803,235 gradients, this many times each.", DefaultValueFactory = _ => 0 };
+        var timing = new Option<int>("--time-allreduce") { Description = "Also time allreduces of 1 float (latency) and of the 7-layer MLP's 801,660 gradients, this many times each.", DefaultValueFactory = _ => 0 };
         var threads = DistributedCommand.ThreadsOption();
         var command = new Command("check", "Check MPI and SyncBatchNorm: SyncBN over the ranks' shards must equal BN over the whole batch.")
         {
@@ -63,10 +63,10 @@ internal static class DistributedCheckCommand
         return ok;
     }
 
-    /// <summary>Best and median time of an allreduce of 1 float (α, the latency) and of 803,235 floats (the MLP's gradients).</summary>
+    /// <summary>Best and median time of an allreduce of 1 float (α, the latency) and of 801,660 floats (the MLP's gradients).</summary>
     private static void TimeAllreduce(Distributed.ICommunicator communicator, int repeat)
     {
-        foreach (int floats in (int[])[1, 803_235])
+        foreach (int floats in (int[])[1, 801_660])
         {
             var buffer = new float[floats];
             var times = new double[repeat];

@@ -14,6 +14,8 @@ internal static class DistributedTrainCommand
         var model = new Option<string>("--model") { Description = "mlp or lenet.", DefaultValueFactory = _ => "mlp" };
         model.AcceptOnlyFromAmong(DistributedModels.Names);
         var hidden = new Option<string>("--hidden") { Description = "mlp hidden widths, comma-separated (the seeds' 7-layer MLP by default).", DefaultValueFactory = _ => "500,400,300,200,100,50,25" };
+        var activation = new Option<string>("--activation") { Description = "Hidden activation: " + string.Join(", ", NormSharp.Models.ActivationFactory.Names) + ".", DefaultValueFactory = _ => "relu" };
+        activation.AcceptOnlyFromAmong([.. NormSharp.Models.ActivationFactory.Names]);
         var bn = new Option<bool>("--bn") { Description = "BatchNorm after every hidden affine layer." };
         var noSync = new Option<bool>("--no-sync-bn") { Description = "Keep plain BN (each rank normalises with its own shard's statistics) instead of SyncBatchNorm." };
         var batch = new Option<int>("--batch-size") { Description = "Global batch size (split across ranks).", DefaultValueFactory = _ => 500 };
@@ -34,7 +36,7 @@ internal static class DistributedTrainCommand
         var threads = DistributedCommand.ThreadsOption();
         var command = new Command("train", "Data-parallel training: the global batch is split across the mpirun ranks, gradients are summed with allreduce, BN is synchronized.")
         {
-            model, hidden, bn, noSync, batch, steps, dataset, examples, features, lr, momentum, seed, save, saveEvery, resume, output, evaluate, dataDir, threads,
+            model, hidden, activation, bn, noSync, batch, steps, dataset, examples, features, lr, momentum, seed, save, saveEvery, resume, output, evaluate, dataDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -48,7 +50,10 @@ internal static class DistributedTrainCommand
             var settings = new DistributedTrainSettings(parse.GetValue(model)!, widths, parse.GetValue(bn), !parse.GetValue(noSync),
                 parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(dataset)!, parse.GetValue(examples), parse.GetValue(features),
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(seed), parse.GetValue(save), parse.GetValue(saveEvery),
-                parse.GetValue(resume), parse.GetValue(output), parse.GetValue(evaluate), parse.GetValue(dataDir));
+                parse.GetValue(resume), parse.GetValue(output), parse.GetValue(evaluate), parse.GetValue(dataDir))
+            {
+                Activation = parse.GetValue(activation)!,
+            };
             string? problem = settings.Validate();
             if (problem is not null)
             {
@@ -76,6 +81,9 @@ internal sealed record DistributedTrainSettings(string Model, int[] Hidden, bool
     string Dataset, int SyntheticExamples, int SyntheticFeatures, float LearningRate, float Momentum, ulong Seed, string? Save,
     long? SaveEvery, string? Resume, string? Output, bool Evaluate, string? DataDirectory)
 {
+    /// <summary>Hidden activation by <see cref="NormSharp.Models.ActivationFactory"/> name.</summary>
+    public string Activation { get; init; } = "relu";
+
     /// <summary>The first problem with the settings, or null.</summary>
     public string? Validate()
     {

@@ -31,7 +31,7 @@ internal sealed class DistributedTrainingRun(DistributedTrainSettings settings, 
             return Fail($"the training set has {train.Count} examples, fewer than one global batch of {settings.BatchSize}");
         if (settings.BatchSize < communicator.Size)
             return Fail($"--batch-size {settings.BatchSize} is smaller than the {communicator.Size} ranks");
-        Module model = DistributedModels.Build(settings.Model, settings.Hidden, settings.BatchNorm, train.ExampleShape, train.NumClasses, settings.Seed);
+        Module model = DistributedModels.Build(settings.Model, settings.Hidden, settings.BatchNorm, train.ExampleShape, train.NumClasses, settings.Seed, settings.Activation);
         if (settings.BatchNorm && settings.SyncBatchNorm) model = SyncBatchNorm.Convert(model, communicator);
         var optimizer = new Sgd(model.NamedParameters().Select(p => p.Parameter), settings.LearningRate, settings.Momentum);
         var trainer = new DistributedTrainer(model, new CrossEntropyLoss(), optimizer, communicator);
