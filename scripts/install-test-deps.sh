@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # System packages some tests use (Debian 12). Idempotent; a no-op when everything is present.
-#   openmpi-bin, libopenmpi-dev   the distributed (MPI) tests launch `mpirun -np 2`
+#   openmpi-bin, libopenmpi-dev   the distributed (MPI) tests launch `mpirun -np 2` (tests/NormSharp.Tests/Distributed)
+# On a fresh machine the package lists may be missing: the first install then fails and is retried after
+# `apt-get update`. When nothing can be installed the distributed tests fail with the same hint (never skip).
 set -euo pipefail
 need=()
 command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin libopenmpi-dev)
@@ -11,4 +13,10 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "install-test-deps: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; }
+if ! apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; then
+  if ! { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; }; then
+    echo "install-test-deps: could not install ${need[*]} (see apt's messages above); the MPI tests will fail" >&2
+    exit 1
+  fi
+fi
+command -v mpirun >/dev/null 2>&1 || { echo "install-test-deps: ${need[*]} installed but mpirun is not on PATH" >&2; exit 1; }
