@@ -55,9 +55,22 @@ internal sealed class OnnxLayerWriter(OnnxGraphBuilder builder)
                 return Node("Flatten", [input], Int("axis", 1));
             case BatchNormBase bn:
                 return BatchNormalization(bn, path, At, Node, input);
+            case ReLU:
+                return Node("Relu", [input]);
+            case LeakyReLU leaky:
+                return Node("LeakyRelu", [input], Float("alpha", leaky.NegativeSlope));
+            case ELU elu:
+                return Node("Elu", [input], Float("alpha", elu.Alpha));
+            case SELU:
+                // ONNX's defaults are the float32 constants PyTorch and NormSharp use; written out to be explicit.
+                return Node("Selu", [input], Float("alpha", Kernels.ActivationReference.SeluAlpha), Float("gamma", Kernels.ActivationReference.SeluScale));
+            case Sigmoid:
+                return Node("Sigmoid", [input]);
+            case Tanh:
+                return Node("Tanh", [input]);
             default:
                 throw new NotSupportedException(
-                    $"layer '{(path.Length == 0 ? "(root)" : path)}' ({module.Describe()}) has no ONNX export (supported: Sequential, Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm)");
+                    $"layer '{(path.Length == 0 ? "(root)" : path)}' ({module.Describe()}) has no ONNX export (supported: Sequential, Identity, Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh)");
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class OnnxExportTests
         var (model, _) = Build("mlp");
         var graph = OnnxExporter.ToModelProto(model).Graph;
 
-        Assert.Equal(["Gemm", "BatchNormalization", "Flatten", "Gemm", "BatchNormalization", "Flatten", "Gemm"], graph.Node.Select(n => n.OpType));
+        Assert.Equal(["Gemm", "BatchNormalization", "Relu", "Gemm", "BatchNormalization", "Relu", "Gemm"], graph.Node.Select(n => n.OpType));
         Assert.Contains("1.running_var", graph.Initializer.Select(t => t.Name));
         Assert.Equal("output", graph.Node[^1].Output.Single());
         var input = graph.Input.Single().Type.TensorType.Shape.Dim;
@@ -60,6 +60,22 @@ public sealed class OnnxExportTests
         var actual = RunOnnx(OnnxExporter.ToBytes(model, new OnnxExportOptions { ExampleShape = [2, 9, 9] }), x);
 
         Relative.Close(expected, actual, "padded conv/pools in ONNX Runtime");
+    }
+
+    [Fact]
+    public void EveryActivationAgrees()
+    {
+        var rng = new Rng(13);
+        var model = new Sequential(
+            new Dense(6, 8, rng: rng), new LeakyReLU(0.2f), new Dense(8, 8, rng: rng), new ELU(0.7f),
+            new Dense(8, 8, rng: rng), new SELU(), new Dense(8, 8, rng: rng), new Tanh(),
+            new Dense(8, 8, rng: rng), new Sigmoid(), new Dense(8, 8, rng: rng), new ReLU(), new Identity());
+        var x = PersistenceModels.Input(14, 32, 6);
+        for (int i = 0; i < x.Size; i++) x[i] *= 3; // reach the saturated and negative regimes
+
+        var actual = RunOnnx(OnnxExporter.ToBytes(model), x);
+
+        Relative.Close(PersistenceModels.Predict(model, x), actual, "activations in ONNX Runtime");
     }
 
     [Fact]
