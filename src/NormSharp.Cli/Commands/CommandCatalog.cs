@@ -10,5 +10,9 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return ReproduceCommand.Create();
         yield return DataCommand.Create();
+        yield return PredictCommand.Create();
+        yield return ExportCommand.Create();
+        yield return FoldCommand.Create();
+        yield return InspectCommand.Create();
     }
 }
