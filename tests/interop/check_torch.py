@@ -14,6 +14,10 @@ Two directions, each a sub-command:
       buffer seeded random values, saves its state_dict to W (weights only, as safetensors.torch.save_file
       would) and its eval-mode output for X to Y. NormSharp then loads W and must predict the same.
 
+  batch    --jobs J
+      Runs every argument list of the JSON array J (e.g. [["predict", "--model", ...], ["export", ...]]) in this
+      one process, so the slow `import torch` is paid once.
+
 Debian's python3-torch has no `safetensors` package, so the format (an 8-byte little-endian header length,
 a JSON header, then the raw little-endian tensors; https://github.com/huggingface/safetensors) is read and
 written here with json + struct + torch.frombuffer.
@@ -153,7 +157,17 @@ def export(args):
     write_safetensors(args.out, {"y": y})
 
 
-def main():
+def batch(args):
+    with open(args.jobs, encoding="utf-8") as f:
+        jobs = json.load(f)
+    for job in jobs:
+        job_args = parser().parse_args(job)
+        if job_args.command == "batch":
+            raise SystemExit("check_torch.py: batch jobs cannot nest")
+        job_args.run(job_args)
+
+
+def parser():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("predict")
@@ -168,7 +182,14 @@ def main():
     e.add_argument("--out-model", required=True)
     e.add_argument("--out", required=True)
     e.set_defaults(run=export)
-    args = parser.parse_args()
+    b = commands.add_parser("batch")
+    b.add_argument("--jobs", required=True)
+    b.set_defaults(run=batch)
+    return parser
+
+
+def main():
+    args = parser().parse_args()
     torch.set_num_threads(1)
     args.run(args)
     return 0

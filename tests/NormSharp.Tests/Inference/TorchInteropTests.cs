@@ -1,3 +1,4 @@
+using System.Text.Json;
 using NormSharp.Layers;
 using NormSharp.Serialization;
 using NormSharp.Tests.Serialization;
@@ -9,11 +10,10 @@ namespace NormSharp.Tests.Inference;
 /// via tests/interop/check_torch.py run by the system Python. Needs Debian's python3-torch (installed by
 /// scripts/install-test-deps.sh); without it the tests fail and say how to install it.
 /// </summary>
-public sealed class TorchInteropTests
+public sealed class TorchInteropTests(TorchInteropTests.Session session) : IClassFixture<TorchInteropTests.Session>
 {
     private const string Python = "/usr/bin/python3";
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);
-    private static readonly Lazy<string?> s_torchMissing = new(FindTorchProblem);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(180);
 
     public static TheoryData<string> Models => new() { "mlp", "lenet" };
 
@@ -21,15 +21,9 @@ public sealed class TorchInteropTests
     [MemberData(nameof(Models))]
     public void PyTorchPredictsTheSameFromANormSharpFile(string name)
     {
-        RequireTorch();
+        var dir = session.Results();
         var (model, x) = OnnxExportTests.Build(name);
-        using var dir = PersistenceModels.TempDir();
-        ModelIO.Save(model, dir.File("model.safetensors"));
-        WriteTensor(dir.File("x.safetensors"), "x", x);
-
-        RunScript("predict", "--model", dir.File("model.safetensors"), "--input", dir.File("x.safetensors"), "--out", dir.File("y.safetensors"));
-
-        var torchOutput = SafetensorsFile.Read(dir.File("y.safetensors")).Tensors["y"].ToTensor();
+        var torchOutput = SafetensorsFile.Read(Path.Combine(dir, $"{name}.torch-y.safetensors")).Tensors["y"].ToTensor();
         Relative.Close(PersistenceModels.Predict(model, x), torchOutput.ToArray(), $"PyTorch on NormSharp's {name}");
     }
 
@@ -37,20 +31,12 @@ public sealed class TorchInteropTests
     [MemberData(nameof(Models))]
     public void NormSharpPredictsTheSameFromAPyTorchFile(string name)
     {
-        RequireTorch();
+        var dir = session.Results();
         var (reference, x) = OnnxExportTests.Build(name);
-        using var dir = PersistenceModels.TempDir();
-        string architecture = ArchitectureJson.Serialize(reference);
-        File.WriteAllText(dir.File("architecture.json"), architecture);
-        WriteTensor(dir.File("x.safetensors"), "x", x);
-
-        RunScript("export", "--architecture", dir.File("architecture.json"), "--seed", "5", "--input", dir.File("x.safetensors"),
-            "--out-model", dir.File("torch.safetensors"), "--out", dir.File("y.safetensors"));
-
-        var file = SafetensorsFile.Read(dir.File("torch.safetensors"));
+        var file = SafetensorsFile.Read(Path.Combine(dir, $"{name}.torch-model.safetensors"));
         Assert.Equal(SafetensorsDType.I64, file.Tensors["1.num_batches_tracked"].DType);
-        var model = ArchitectureJson.Deserialize(architecture);
-        ModelIO.LoadWeights(model, dir.File("torch.safetensors"), strict: true);
+        var model = ArchitectureJson.Deserialize(ArchitectureJson.Serialize(reference));
+        ModelIO.LoadWeights(model, Path.Combine(dir, $"{name}.torch-model.safetensors"), strict: true);
         foreach (var (path, bn) in model.NamedModules().Where(m => m.Module is BatchNormBase).Select(m => (m.Name, (BatchNormBase)m.Module)))
         {
             long count = file.Tensors[path + ".num_batches_tracked"].ToInt64Array()[0];
@@ -58,36 +44,56 @@ public sealed class TorchInteropTests
             Assert.Equal(count, (long)bn.NumBatchesTracked![0]);
             Assert.Equal(file.Tensors[path + ".running_var"].ToTensor().ToArray(), bn.RunningVar!.ToArray());
         }
-        var torchOutput = SafetensorsFile.Read(dir.File("y.safetensors")).Tensors["y"].ToTensor();
+        var torchOutput = SafetensorsFile.Read(Path.Combine(dir, $"{name}.export-y.safetensors")).Tensors["y"].ToTensor();
         Relative.Close(torchOutput.ToArray(), PersistenceModels.Predict(model, x), $"NormSharp on PyTorch's {name}");
     }
 
-    private static void RequireTorch()
+    /// <summary>Writes every model and input, then runs all PyTorch jobs in one Python process (importing torch once).</summary>
+    public sealed class Session : IDisposable
     {
-        if (s_torchMissing.Value is { } problem) Assert.Fail(problem);
-    }
+        private readonly TemporaryDirectory _dir = PersistenceModels.TempDir();
+        private readonly Lazy<string?> _failure;
 
-    private static string? FindTorchProblem()
-    {
-        if (!File.Exists(Python))
-            return $"the PyTorch interop tests need {Python} with torch: run scripts/install-test-deps.sh as root (apt-get install -y python3-torch libopenblas0-pthread)";
-        var (code, output) = ExternalProcess.Run(Python, ["-c", "import torch"], s_timeout);
-        return code == 0 ? null
-            : $"the PyTorch interop tests need torch importable by {Python}: run scripts/install-test-deps.sh as root " +
-              $"(apt-get install -y python3-torch libopenblas0-pthread). The import failed: {output.Trim()}";
-    }
+        public Session() => _failure = new Lazy<string?>(RunAll);
 
-    private static void RunScript(params string[] arguments)
-    {
-        string script = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop", "check_torch.py");
-        var (code, output) = ExternalProcess.Run(Python, [script, .. arguments], s_timeout);
-        Assert.True(code == 0, $"check_torch.py {arguments[0]} exited with {code}:\n{output}");
-    }
+        /// <summary>The folder of results, or a failed assertion saying what is missing or what went wrong.</summary>
+        public string Results()
+        {
+            if (_failure.Value is { } failure) Assert.Fail(failure);
+            return _dir.Path;
+        }
 
-    private static void WriteTensor(string path, string name, Tensor tensor)
-    {
-        var file = new SafetensorsFile();
-        file.Tensors[name] = SafetensorsTensor.FromTensor(tensor);
-        file.Write(path);
+        public void Dispose() => _dir.Dispose();
+
+        private string? RunAll()
+        {
+            if (TorchProblem() is { } problem) return problem;
+            var jobs = new List<string[]>();
+            foreach (string name in new[] { "mlp", "lenet" })
+            {
+                var (model, x) = OnnxExportTests.Build(name);
+                string Path(string what) => _dir.File($"{name}.{what}");
+                ModelIO.Save(model, Path("model.safetensors"));
+                File.WriteAllText(Path("architecture.json"), ArchitectureJson.Serialize(model));
+                var input = new SafetensorsFile();
+                input.Tensors["x"] = SafetensorsTensor.FromTensor(x);
+                input.Write(Path("x.safetensors"));
+                jobs.Add(["predict", "--model", Path("model.safetensors"), "--input", Path("x.safetensors"), "--out", Path("torch-y.safetensors")]);
+                jobs.Add(["export", "--architecture", Path("architecture.json"), "--seed", "5", "--input", Path("x.safetensors"),
+                    "--out-model", Path("torch-model.safetensors"), "--out", Path("export-y.safetensors")]);
+            }
+            File.WriteAllText(_dir.File("jobs.json"), JsonSerializer.Serialize(jobs));
+            string script = System.IO.Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop", "check_torch.py");
+            var (code, output) = ExternalProcess.Run(Python, [script, "batch", "--jobs", _dir.File("jobs.json")], s_timeout);
+            return code == 0 ? null : $"check_torch.py exited with {code}:\n{output}";
+        }
+
+        private static string? TorchProblem()
+        {
+            const string install = "run scripts/install-test-deps.sh as root (apt-get install -y python3-torch libopenblas0-pthread)";
+            if (!File.Exists(Python)) return $"the PyTorch interop tests need {Python} with torch: {install}";
+            var (code, output) = ExternalProcess.Run(Python, ["-c", "import torch"], s_timeout);
+            return code == 0 ? null : $"the PyTorch interop tests need torch importable by {Python}: {install}. The import failed: {output.Trim()}";
+        }
     }
 }
