@@ -10,9 +10,11 @@ namespace NormSharp.Bench;
 /// Eval-mode inference before and after folding BN into the layer before it (<see cref="BatchNormFolding"/>), on
 /// the reference workloads: the seed MLP 784-500-400-300-200-100-50-25-10 with BN at batch 500, and d2l's LeNet-5
 /// with BN at batch 256. Run with
-/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- --filter '*BatchNormFolding*'</c>; figures in bench/RESULTS.md.
+/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- --filter '*BatchNormFolding*' --inProcess --iterationCount 25</c>;
+/// figures in bench/RESULTS.md.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn, MedianColumn] // the minimum is the figure least disturbed by other processes on a shared machine
 public class BatchNormFoldingBenchmarks
 {
     private Module _model = null!, _folded = null!;

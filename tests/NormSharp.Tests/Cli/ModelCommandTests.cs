@@ -182,6 +182,28 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Contains("holds weights only", weightsOutput);
     }
 
+    [Fact]
+    public void CommandsAcceptATrainingCheckpoint()
+    {
+        var data = SyntheticData.Blobs(64, classes: 3, features: 2);
+        var model = new Sequential(new Dense(2, 8, rng: new Rng(1)), new BatchNorm1d(8), new ReLU(), new Dense(8, 3, rng: new Rng(2)));
+        var trainer = new Trainer(model, new NormSharp.Losses.CrossEntropyLoss(), new NormSharp.Optimizers.Adam(model.NamedParameters().Select(p => p.Parameter)));
+        var loader = new DataLoader(data, 16, shuffle: true, seed: 1);
+        var result = trainer.Fit(loader, new FitOptions { Epochs = 2 });
+        string checkpoint = _dir.File("run.ckpt.safetensors");
+        Checkpoint.Save(checkpoint, trainer, loader, TrainingPosition.After(result, loader));
+
+        var (code, output) = Run("inspect", checkpoint);
+        Assert.True(code == 0, output);
+        Assert.Contains(Checkpoint.MetadataKey, output);
+        Assert.Matches(@"│ 1\s+│ 8\s+│ 8\s+│", output); // BN "1": 8 channels, 8 batches tracked (2 epochs × 4)
+
+        string folded = _dir.File("folded.safetensors");
+        var fold = Run("fold", "--model", checkpoint, "--out", folded);
+        Assert.True(fold.Code == 0, fold.Output);
+        Relative.Close(PersistenceModels.Predict(model, data.Features), PersistenceModels.Predict(ModelIO.Load(folded), data.Features), "folded checkpoint");
+    }
+
     private static int ArgMax(Module model, InMemoryDataset data, int index)
     {
         var x = Tensor.FromArray(data.Features.Span.Slice(index * 784, 784).ToArray(), 1, 784);
