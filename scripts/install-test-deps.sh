@@ -3,9 +3,13 @@
 #   openmpi-bin, libopenmpi-dev   the distributed (MPI) tests launch `mpirun -np 2` (tests/NormSharp.Tests/Distributed)
 # On a fresh machine the package lists may be missing: the first install then fails and is retried after
 # `apt-get update`. When nothing can be installed the distributed tests fail with the same hint (never skip).
+#   python3-torch, libopenblas0-pthread
+#                                 the PyTorch interop tests run tests/interop/check_torch.py with /usr/bin/python3
+#                                 (about 45 s to install after an apt-get update)
 set -euo pipefail
 need=()
 command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin libopenmpi-dev)
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch libopenblas0-pthread)
 if ((${#need[@]} == 0)); then exit 0; fi
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-test-deps: missing ${need[*]}; run: sudo apt-get install -y ${need[*]}" >&2

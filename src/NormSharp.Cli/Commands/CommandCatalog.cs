@@ -11,5 +11,9 @@ internal static class CommandCatalog
         yield return ReproduceCommand.Create();
         yield return DataCommand.Create();
         yield return DistributedCommand.Create();
+        yield return PredictCommand.Create();
+        yield return ExportCommand.Create();
+        yield return FoldCommand.Create();
+        yield return InspectCommand.Create();
     }
 }

@@ -6,28 +6,27 @@ namespace NormSharp.Tests.Serialization;
 /// non-trivial BN state so a lost or mis-ordered running statistic changes the predictions.</summary>
 internal static class PersistenceModels
 {
-    /// <summary>inputs → 32 → 16 → classes with BatchNorm1d after each hidden layer (activations arrive with the
-    /// activation layers; Flatten holds their places so the state-dict indices are those of the final model).</summary>
+    /// <summary>inputs → 32 → 16 → classes: Dense → BatchNorm1d → ReLU per hidden layer (the seed MLP's layout).</summary>
     public static Sequential MlpBn(int inputs = 20, int classes = 4, ulong seed = 1)
     {
         var rng = new Rng(seed);
         return new Sequential(
-            new Dense(inputs, 32, rng: rng), new BatchNorm1d(32), new Flatten(),
-            new Dense(32, 16, rng: rng), new BatchNorm1d(16), new Flatten(),
+            new Dense(inputs, 32, rng: rng), new BatchNorm1d(32), new ReLU(),
+            new Dense(32, 16, rng: rng), new BatchNorm1d(16), new ReLU(),
             new Dense(16, classes, rng: rng));
     }
 
-    /// <summary>d2l's LeNet with BatchNorm on [N,1,28,28] inputs (the layout of the LeNet5); identity-shaped
-    /// MaxPool2d(1)/Flatten stand where the sigmoids go until the activation layers land.</summary>
+    /// <summary>d2l's LeNet with BatchNorm (sigmoids) on [N,1,28,28] inputs, with a max pooling in the second stage so
+    /// both pooling layers are covered.</summary>
     public static Sequential LeNetBn(ulong seed = 1)
     {
         var rng = new Rng(seed);
         return new Sequential(
-            new Conv2d(1, 6, 5, rng: rng), new BatchNorm2d(6), new MaxPool2d(1), new AvgPool2d(2, 2),
-            new Conv2d(6, 16, 5, rng: rng), new BatchNorm2d(16), new MaxPool2d(1), new AvgPool2d(2, 2),
+            new Conv2d(1, 6, 5, rng: rng), new BatchNorm2d(6), new Sigmoid(), new AvgPool2d(2, 2),
+            new Conv2d(6, 16, 5, rng: rng), new BatchNorm2d(16), new Sigmoid(), new MaxPool2d(2, 2),
             new Flatten(),
-            new Dense(256, 120, rng: rng), new BatchNorm1d(120), new Flatten(),
-            new Dense(120, 84, rng: rng), new BatchNorm1d(84), new Flatten(),
+            new Dense(256, 120, rng: rng), new BatchNorm1d(120), new Sigmoid(),
+            new Dense(120, 84, rng: rng), new BatchNorm1d(84), new Sigmoid(),
             new Dense(84, 10, rng: rng));
     }
 
