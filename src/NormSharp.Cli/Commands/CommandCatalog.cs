@@ -10,5 +10,7 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return ReproduceCommand.Create();
         yield return DataCommand.Create();
+        yield return DoctorCommand.Create();
+        yield return BnCommand.Create();
     }
 }
