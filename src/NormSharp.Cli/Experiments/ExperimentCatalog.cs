@@ -8,6 +8,7 @@ public static class ExperimentCatalog
     [
         new DistributionsExperiment(),
         new SmallBatchExperiment(),
+        new BnLagExperiment(),
     ];
 
     /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>
