@@ -86,8 +86,10 @@ public sealed class BnLagExperiment : IExperiment
             "batch statistics" => "batch statistics (train-mode BN)",
             _ => $"eval mode after precise BN ({recalibrationBatches} batches)",
         }, xs, [.. curves[name].Select(a => a * 100)], Dashed: name == order[3], Markers: true)).ToList();
-        reporter.SavePng("lag.png", Charts.Line("BN eval-mode lag: 7-layer MLP on MNIST, batch 128", "training step (log scale)", "test accuracy (%)",
-            series, logX: true, legendBelow: true), 900, 620);
+        var plot = Charts.Line("BN eval-mode lag: 7-layer MLP on MNIST, batch 128", "training step (log scale)", "test accuracy (%)",
+            series, logX: true, legendBelow: true);
+        plot.Axes.Bottom.SetTicks([.. checkpoints.Select(c => Math.Log10(c))], [.. checkpoints.Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        reporter.SavePng("lag.png", plot, 900, 620);
         WriteSection(reporter, table, checkpoints, recalibrationBatches, test.Count);
     }
 

@@ -31,8 +31,8 @@ public sealed class SmallBatchExperiment : IExperiment
 
     private static readonly (string Network, string Dataset, ImageLayout Layout, string Title)[] s_networks =
     [
-        ("mlp", "mnist", ImageLayout.Flatten, "7-layer MLP (784-500-400-300-200-100-50-25-10, ReLU) on MNIST"),
-        ("lenet", "fashion-mnist", ImageLayout.Image, "LeNet-5 (sigmoid, d2l) on Fashion-MNIST"),
+        ("mlp", "mnist", ImageLayout.Flatten, "7-layer ReLU MLP on MNIST"),
+        ("lenet", "fashion-mnist", ImageLayout.Image, "sigmoid LeNet-5 on Fashion-MNIST"),
     ];
 
     /// <inheritdoc />
@@ -77,6 +77,8 @@ public sealed class SmallBatchExperiment : IExperiment
             $"({SmallBatchConfig.VirtualBatchSize} samples here, so at batch ≤ {SmallBatchConfig.VirtualBatchSize} it *is* BN); GroupNorm (Wu and He 2018) " +
             "and LayerNorm (Ba et al. 2016) normalise within each sample and are independent of the batch size.");
         section.Paragraph(
+            "Networks: the seed-000 MLP 784-500-400-300-200-100-50-25-10 with ReLU on MNIST, and d2l's LeNet-5 with sigmoid (seed 004) on " +
+            "Fashion-MNIST, the normalization after every hidden Dense/Conv2d layer (no bias before the BN family). " +
             $"Every configuration trains on the same budget of {examples:N0} examples ({(options.Quick ? "quick mode: a subset" : $"{examples * 100 / 60_000}% of an epoch")}; steps = examples / B, so large batches take few steps) with Adam, " +
             "lr = 1e-3·√(B/32) (the square-root scaling rule of Hoffer et al.), drop-last batches, the pixels standardised; BN momentum 0.1 (PyTorch), " +
             "Batch Renorm rmax 3, dmax 5 reached after the first fifth of the steps, renorm momentum 0.01; GroupNorm groups per layer from " +
@@ -87,8 +89,9 @@ public sealed class SmallBatchExperiment : IExperiment
             var series = Kinds.Select((kind, i) => new Series(SmallBatchConfig.Label(kind),
                 [.. BatchSizes.Select(b => (double)b)],
                 [.. BatchSizes.Select(b => rows.Single(r => r.Config.Normalization == kind && r.Config.BatchSize == b).TestAccuracy * 100)],
-                Dashed: kind == NormalizationKind.None, Markers: true)).ToList();
-            var plot = Charts.Line($"{title}: test accuracy after {examples:N0} examples", "batch size (log scale)", "test accuracy (%), eval mode",
+                // Ghost BN is BN below its virtual batch size: dashed so the BN line under it stays visible.
+                Dashed: kind is NormalizationKind.None or NormalizationKind.GhostBatchNorm, Markers: true)).ToList();
+            var plot = Charts.Line($"{title}, {examples:N0} training examples per run", "batch size (log scale)", "test accuracy (%), eval mode",
                 series, logX: true, legendBelow: true);
             plot.Axes.Bottom.SetTicks([.. BatchSizes.Select(b => Math.Log10(b))], [.. BatchSizes.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
             string file = $"accuracy_{network}.png";
