@@ -63,7 +63,7 @@ public static partial class BatchNormDoctor
             }
         if (names.Count == 0) return;
         findings.Add(new Finding(Severity.Info, FindingCodes.BiasBeforeBatchNorm, Join(names),
-            $"{Count(names.Count, "layer")} add a bias right before a BN layer, whose mean subtraction removes it again " +
+            $"{Count(names.Count, "layer", "adds", "add")} a bias right before a BN layer, whose mean subtraction removes it again " +
             $"(the BN paper §3.2, seed 001): {wasted.ToString("N0", CultureInfo.InvariantCulture)} parameters that never change the output.",
             "Build those layers without bias (Dense/Conv2d bias: false, PyTorch bias=False, ModelOptions.BiasBeforeBatchNorm = false); BN's β plays its role."));
     }
@@ -114,11 +114,11 @@ public static partial class BatchNormDoctor
                            "See `normsharp reproduce small-batch` for which works at which batch size.";
         if (smallest == 1)
             findings.Add(new Finding(Severity.Error, FindingCodes.BatchTooSmall, Join(small),
-                $"{Count(small.Count, "BN layer")} normalise over a single sample per (virtual) batch: after a Dense layer every output " +
+                $"{Count(small.Count, "BN layer", "normalises", "normalise")} over a single sample per (virtual) batch: after a Dense layer every output " +
                 "is 0 once the mean is subtracted, so nothing is learned (d2l); after a conv layer the statistics are one image's.", fix));
         else
             findings.Add(new Finding(Severity.Warning, FindingCodes.BatchTooSmall, Join(small),
-                $"{Count(small.Count, "BN layer")} normalise over only {smallest} samples per batch: the batch statistics are noisy and differ " +
+                $"{Count(small.Count, "BN layer", "normalises", "normalise")} over only {smallest} samples per batch: the batch statistics are noisy and differ " +
                 $"from the running statistics used at inference (Wu and He 2018: BN's error rises steeply below {minBatchSize} per batch).", fix));
     }
 
@@ -152,7 +152,7 @@ public static partial class BatchNormDoctor
                               .Select(b => b.Name).ToList();
         if (stale.Count == 0) return;
         findings.Add(new Finding(Severity.Error, FindingCodes.StatisticsNeverUpdated, Join(stale),
-            $"{Count(stale.Count, "BN layer")} never updated their running statistics (num_batches_tracked = 0, running_mean all 0, " +
+            $"{Count(stale.Count, "BN layer", "never updated its", "never updated their")} running statistics (num_batches_tracked = 0, running_mean all 0, " +
             "running_var all 1): eval mode normalises with mean 0 and variance 1 instead of the activations' statistics. The model was " +
             "never run in training mode, or its buffers were not saved.",
             "Train in training mode (model.Train(); Trainer does this), or compute the statistics from training data now: " +
@@ -165,8 +165,8 @@ public static partial class BatchNormDoctor
                               .Select(b => b.Name).ToList();
         if (names.Count == 0) return;
         findings.Add(new Finding(Severity.Warning, FindingCodes.FrozenButTraining, Join(names),
-            $"{Count(names.Count, "BN layer")} have frozen γ and β but are still in training mode: they normalise with the batch " +
-            "statistics and overwrite their running statistics while the rest of the model trains, so the features the upper layers " +
+            $"{Count(names.Count, "BN layer", "has", "have")} frozen γ and β but {(names.Count == 1 ? "is" : "are")} still in training mode: while the " +
+            "rest of the model trains, such a layer normalises with batch statistics and overwrites its running statistics, so the features the upper layers " +
             "learn on shift under them (the fine-tuning pitfall of docs/PERSISTENCE.md; Keras ≥ 2.1.3 runs frozen BN in inference mode).",
             "Freeze with Freezing.Freeze(model, pattern), which also sets BatchNormBase.Frozen (inference mode while the model trains), " +
             "or set layer.Frozen = true."));
@@ -222,7 +222,8 @@ public static partial class BatchNormDoctor
 
     private static string Join(IReadOnlyList<string> names) => string.Join(", ", names);
 
-    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+    private static string Count(int n, string noun, string singularVerb, string pluralVerb) =>
+        n == 1 ? $"1 {noun} {singularVerb}" : $"{n} {noun}s {pluralVerb}";
 
     private static string Number(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 

@@ -84,7 +84,7 @@ public sealed class BnToolsCommandTests : IDisposable
         Assert.True(code == 1, output);
         Assert.Contains("(checkpoint)", output);
         Assert.Contains("batch size 4 (recorded in the file)", output);
-        Assert.Contains("WARNING [batch-too-small] layer 1: 1 BN layer normalise over only 4 samples", output);
+        Assert.Contains("WARNING [batch-too-small] layer 1: 1 BN layer normalises over only 4 samples", output);
     }
 
     [Fact]
