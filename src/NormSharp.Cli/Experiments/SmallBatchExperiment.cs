@@ -81,7 +81,7 @@ public sealed class SmallBatchExperiment : IExperiment
             "Fashion-MNIST, the normalization after every hidden Dense/Conv2d layer (no bias before the BN family). " +
             $"Every configuration trains on the same budget of {examples:N0} examples ({(options.Quick ? "quick mode: a subset" : $"{examples * 100 / 60_000}% of an epoch")}; steps = examples / B, so large batches take few steps) with Adam, " +
             "lr = 1e-3·√(B/32) (the square-root scaling rule of Hoffer et al.), drop-last batches, the pixels standardised; BN momentum 0.1 (PyTorch), " +
-            "Batch Renorm rmax 3, dmax 5 reached after the first fifth of the steps, renorm momentum 0.01; GroupNorm groups per layer from " +
+            "Batch Renorm rmax 3, dmax 5 reached after the first fifth of the steps, renorm momentum 0.1 (equal to BN's, as Keras's defaults; see ModelOptions.RenormMomentum); GroupNorm groups per layer from " +
             $"ModelZoo.DefaultGroups (≤ 32, ≥ 4 channels per group); LayerNorm over [C] or [C, H, W]. Test accuracy in eval mode on {testCount:N0} test images, seed {options.Seed}.");
         foreach (var (network, dataset, _, title) in s_networks)
         {

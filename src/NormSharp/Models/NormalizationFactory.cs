@@ -23,6 +23,7 @@ public static class NormalizationFactory
         ArgumentNullException.ThrowIfNull(options);
         float eps = options.BatchNormEps;
         bool image = plane is not null;
+        float renormMomentum = options.RenormMomentum ?? options.BatchNormMomentum ?? 0.01f;
         return options.Normalization switch
         {
             NormalizationKind.None => null,
@@ -31,9 +32,9 @@ public static class NormalizationFactory
                 : new BatchNorm1d(channels, eps, options.BatchNormMomentum),
             NormalizationKind.BatchRenorm => image
                 ? new BatchRenorm2d(channels, eps, options.BatchNormMomentum, rMax: options.RenormRMax, dMax: options.RenormDMax,
-                    renormMomentum: options.RenormMomentum, warmupSteps: options.RenormWarmupSteps)
+                    renormMomentum: renormMomentum, warmupSteps: options.RenormWarmupSteps)
                 : new BatchRenorm1d(channels, eps, options.BatchNormMomentum, rMax: options.RenormRMax, dMax: options.RenormDMax,
-                    renormMomentum: options.RenormMomentum, warmupSteps: options.RenormWarmupSteps),
+                    renormMomentum: renormMomentum, warmupSteps: options.RenormWarmupSteps),
             NormalizationKind.GhostBatchNorm => image
                 ? new GhostBatchNorm2d(channels, options.VirtualBatchSize, eps, options.BatchNormMomentum)
                 : new GhostBatchNorm1d(channels, options.VirtualBatchSize, eps, options.BatchNormMomentum),
