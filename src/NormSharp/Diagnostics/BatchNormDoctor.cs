@@ -134,6 +134,18 @@ public static partial class BatchNormDoctor
                 $"Use momentum = {Number(1 - m)} (1 − Keras's value) or PyTorch's default 0.1; for a trained model, repair the running " +
                 "statistics with normsharp bn recalibrate."));
         }
+        // Keras's defaults keep renorm_momentum = momentum; averages of different speeds make r and d pull training
+        // towards statistics that eval mode does not use (ModelOptions.RenormMomentum has the measurement).
+        var mismatched = batchNorms.Where(b => b.Layer is BatchRenormBase r && r.Momentum is { } m && r.RenormMomentum < suspicious && m < suspicious
+                                               && Math.Max(m, r.RenormMomentum) >= 5 * Math.Min(m, r.RenormMomentum)).ToList();
+        if (mismatched.Count > 0)
+        {
+            var layer = (BatchRenormBase)mismatched[0].Layer;
+            findings.Add(new Finding(Severity.Warning, FindingCodes.MomentumConvention, Join(mismatched.Select(g => g.Name).ToList()),
+                $"renorm momentum {Number(layer.RenormMomentum)} and momentum {Number(layer.Momentum!.Value)} differ: r and d correct training " +
+                "towards the renorm averages while eval mode normalises with the running statistics, and averages of different speeds disagree.",
+                $"Use the same value for both (Keras's defaults: 0.99 each, 0.01 here), e.g. renormMomentum = {Number(layer.Momentum.Value)}."));
+        }
         foreach (var group in batchNorms.Where(b => b.Layer is BatchRenormBase r && r.RenormMomentum >= suspicious)
                      .GroupBy(b => ((BatchRenormBase)b.Layer).RenormMomentum))
         {

@@ -36,7 +36,7 @@ public sealed record ModelOptions
     /// <summary>Batch Renorm's weight of the new value in its moving μ and σ (PyTorch convention; Keras's 0.99 is 0.01).
     /// Null: the same as <see cref="BatchNormMomentum"/> (0.01 when that is cumulative). Keep the two equal — as Keras's
     /// defaults (both 0.99) and the paper (one set of averages) do: r and d pull training towards the renorm averages, eval
-    /// mode normalises with the running ones, and averages of different speeds disagree (measured: MLP at batch 8, renorm
+    /// mode normalises with the running ones, and averages of different speeds disagree (measured: the 7-layer MLP on MNIST, 1,500 Adam steps at batch 8, renorm
     /// momentum 0.01 against BN momentum 0.1, 59% eval accuracy; 0.1 for both, 87%).</summary>
     public float? RenormMomentum { get; init; }
 

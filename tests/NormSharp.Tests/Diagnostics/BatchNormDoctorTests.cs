@@ -113,8 +113,12 @@ public class BatchNormDoctorTests
         Assert.Equal(Severity.Warning, finding.Severity);
         Assert.Equal("1, 4", finding.Layer);
         Assert.Contains("momentum = 0.01", finding.Fix);
-        var renorm = Warm(new Sequential(new BatchRenorm1d(6, renormMomentum: 0.99f)), 6);
-        Assert.Contains("renormMomentum = 0.01", Single(BatchNormDoctor.Examine(renorm), FindingCodes.MomentumConvention).Fix);
+        var mismatched = Warm(new Sequential(new BatchRenorm1d(6, momentum: 0.1f, renormMomentum: 0.01f)), 6);
+        Assert.Contains("renormMomentum = 0.1", Single(BatchNormDoctor.Examine(mismatched), FindingCodes.MomentumConvention).Fix);
+        var renorm = Warm(new Sequential(new BatchRenorm1d(6, momentum: 0.99f, renormMomentum: 0.99f)), 6);
+        var findings = BatchNormDoctor.Examine(renorm).Findings.Where(f => f.Code == FindingCodes.MomentumConvention).ToList();
+        Assert.Equal(2, findings.Count); // BN's momentum and the renorm momentum, both in Keras's convention
+        Assert.Contains(findings, f => f.Fix.Contains("renormMomentum = 0.01"));
     }
 
     [Fact]
