@@ -15,5 +15,7 @@ internal static class CommandCatalog
         yield return ExportCommand.Create();
         yield return FoldCommand.Create();
         yield return InspectCommand.Create();
+        yield return DoctorCommand.Create();
+        yield return BnCommand.Create();
     }
 }

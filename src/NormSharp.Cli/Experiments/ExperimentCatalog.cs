@@ -7,6 +7,8 @@ public static class ExperimentCatalog
     public static IReadOnlyList<IExperiment> All() =>
     [
         new DistributionsExperiment(),
+        new SmallBatchExperiment(),
+        new BnLagExperiment(),
     ];
 
     /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>

@@ -3,7 +3,7 @@ namespace NormSharp.Kernels;
 /// <summary>
 /// Per-channel batch statistics as mergeable partials: a common element count and, per channel, the
 /// mean and M2 = Σ(x − mean)² in double precision. Partials from disjoint shards of a batch combine
-/// exactly with Chan et al.'s parallel formula (<see cref="Merge"/>), so a synchronized BN across
+/// exactly with Chan et al.'s parallel formula (<see cref="Merge(BatchNormStatistics)"/>), so a synchronized BN across
 /// processes is a reduction of these partials, and precise BN is a merge over K batches.
 /// </summary>
 /// <remarks>

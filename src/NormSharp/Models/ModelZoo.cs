@@ -12,8 +12,23 @@ public static class ModelZoo
     public static IReadOnlyList<int> SeedHiddenSizes { get; } = [500, 400, 300, 200, 100, 50, 25];
 
     /// <summary>
+    /// GroupNorm's group count when none is given: the largest G ≤ 32 (Wu and He's default) that divides
+    /// <paramref name="channels"/> and leaves at least 4 channels per group, 1 when none does (GroupNorm(1, C)
+    /// is LayerNorm with per-channel affine). Seed MLP widths 500…25 get 25, 25, 30, 25, 25, 10, 5 groups;
+    /// LeNet's 6, 16, 120, 84 channels get 1, 4, 30, 21.
+    /// </summary>
+    public static int DefaultGroups(int channels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
+        for (int g = Math.Min(32, channels / 4); g > 1; g--)
+            if (channels % g == 0) return g;
+        return 1;
+    }
+
+    /// <summary>
     /// An MLP <paramref name="inputs"/> → hidden… → <paramref name="classes"/>: each hidden layer is
-    /// Dense → [BatchNorm1d] → activation; the output layer is a plain Dense producing logits.
+    /// Dense → [normalization, see <see cref="ModelOptions.Normalization"/>] → activation; the output layer
+    /// is a plain Dense producing logits.
     /// State-dict keys are those of the same <c>torch.nn.Sequential</c> (e.g. "0.weight", "1.running_mean").
     /// </summary>
     public static Sequential Mlp(int inputs, IReadOnlyList<int> hidden, int classes, ModelOptions? options = null)
@@ -27,9 +42,9 @@ public static class ModelZoo
         foreach (int units in hidden)
         {
             if (units < 1) throw new ArgumentOutOfRangeException(nameof(hidden), units, "every hidden layer needs at least 1 unit");
-            bool bn = options.Normalization == NormalizationKind.BatchNorm;
-            layers.Add(new Dense(width, units, bias: !bn || options.BiasBeforeBatchNorm, options.Rng));
-            if (bn) layers.Add(new BatchNorm1d(units, options.BatchNormEps, options.BatchNormMomentum));
+            bool bias = !NormalizationFactory.CancelsPrecedingBias(options.Normalization) || options.BiasBeforeBatchNorm;
+            layers.Add(new Dense(width, units, bias, options.Rng));
+            if (NormalizationFactory.Create(options, units) is { } norm) layers.Add(norm);
             layers.Add(ActivationFactory.Create(options.Activation));
             width = units;
         }
@@ -40,23 +55,23 @@ public static class ModelZoo
     /// <summary>
     /// LeNet-5 as d2l builds it for 28×28 inputs [N, 1, 28, 28]: Conv(1→6, 5, pad 2) → [BN2d] → act →
     /// AvgPool(2) → Conv(6→16, 5) → [BN2d] → act → AvgPool(2) → Flatten → Dense(400→120) → [BN1d] → act →
-    /// Dense(120→84) → [BN1d] → act → Dense(84→10). d2l uses sigmoid.
+    /// Dense(120→84) → [BN1d] → act → Dense(84→10). d2l uses sigmoid. The other normalizations of
+    /// <see cref="ModelOptions.Normalization"/> take BN's places (LayerNorm over [C, H, W] after a conv).
     /// </summary>
     public static Sequential LeNet(int classes = 10, ModelOptions? options = null)
     {
         options ??= new ModelOptions { Activation = "sigmoid" };
-        bool bn = options.Normalization == NormalizationKind.BatchNorm;
-        bool bias = !bn || options.BiasBeforeBatchNorm;
+        bool bias = !NormalizationFactory.CancelsPrecedingBias(options.Normalization) || options.BiasBeforeBatchNorm;
         var layers = new List<Module>();
-        void Normalize2d(int channels) { if (bn) layers.Add(new BatchNorm2d(channels, options.BatchNormEps, options.BatchNormMomentum)); }
-        void Normalize1d(int features) { if (bn) layers.Add(new BatchNorm1d(features, options.BatchNormEps, options.BatchNormMomentum)); }
+        void Normalize2d(int channels, int size) { if (NormalizationFactory.Create(options, channels, (size, size)) is { } n) layers.Add(n); }
+        void Normalize1d(int features) { if (NormalizationFactory.Create(options, features) is { } n) layers.Add(n); }
 
         layers.Add(new Conv2d(1, 6, 5, padding: 2, bias: bias, rng: options.Rng));
-        Normalize2d(6);
+        Normalize2d(6, 28);
         layers.Add(ActivationFactory.Create(options.Activation));
         layers.Add(new AvgPool2d(2, 2));
         layers.Add(new Conv2d(6, 16, 5, bias: bias, rng: options.Rng));
-        Normalize2d(16);
+        Normalize2d(16, 10);
         layers.Add(ActivationFactory.Create(options.Activation));
         layers.Add(new AvgPool2d(2, 2));
         layers.Add(new Flatten());

@@ -10,10 +10,11 @@ public sealed class BatchRenorm1d : BatchRenormBase
     /// <param name="trackRunningStats">Keep running statistics for eval mode.</param>
     /// <param name="rMax">Clip of r to [1/rMax, rMax] (the paper ends at 3).</param>
     /// <param name="dMax">Clip of d to [−dMax, dMax] (the paper ends at 5).</param>
-    /// <param name="renormMomentum">Weight of the new value in renorm_mean/std (0.01 = Keras's 0.99).</param>
+    /// <param name="renormMomentum">Weight of the new value in renorm_mean/std (0.1, the same as <paramref name="momentum"/>'s default:
+    /// keep the two equal, as Keras's defaults do — 0.99 each there, 0.01 here).</param>
     /// <param name="warmupSteps">Batches over which the clipping limits ramp up from (1, 0).</param>
     public BatchRenorm1d(int numFeatures, float eps = 1e-5f, float? momentum = 0.1f, bool affine = true, bool trackRunningStats = true,
-        float rMax = 3f, float dMax = 5f, float renormMomentum = 0.01f, int warmupSteps = 0)
+        float rMax = 3f, float dMax = 5f, float renormMomentum = 0.1f, int warmupSteps = 0)
         : base(numFeatures, eps, momentum, affine, trackRunningStats, rMax, dMax, renormMomentum, warmupSteps)
     {
     }

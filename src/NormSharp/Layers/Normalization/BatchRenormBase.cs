@@ -12,7 +12,11 @@ namespace NormSharp.Layers;
 /// <para>μ and σ live in their own buffers (state keys renorm_mean, renorm_std, as Keras's
 /// renorm_mean/renorm_stddev, initialised to 0 and 1), updated after r and d are computed with
 /// <see cref="RenormMomentum"/> in PyTorch's convention (weight of the new value: Keras's
-/// renorm_momentum 0.99 is 0.01 here). running_mean/var follow BN's rules unchanged.</para>
+/// renorm_momentum 0.99 is 0.01 here). running_mean/var follow BN's rules unchanged. Keep the two momenta equal
+/// (Keras's defaults are 0.99 for both; the paper has a single set of averages): r and d pull the training output towards
+/// the renorm averages while eval mode normalises with the running ones, and averages of different speeds disagree —
+/// the 7-layer MLP on MNIST after 1,500 Adam steps at batch 8 reached 59% eval accuracy with renorm momentum 0.01 against BN momentum 0.1, 87% with 0.1 for
+/// both. <c>normsharp doctor</c> flags a mismatch.</para>
 /// <para>Clipping warm-up (the paper relaxes rMax from 1 and dMax from 0): for the first
 /// <see cref="WarmupSteps"/> training batches the limits grow linearly from (1, 0) to
 /// (<see cref="RMax"/>, <see cref="DMax"/>); renorm_steps counts those batches. With rMax = 1 and
