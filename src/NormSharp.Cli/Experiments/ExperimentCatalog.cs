@@ -7,6 +7,8 @@ public static class ExperimentCatalog
     public static IReadOnlyList<IExperiment> All() =>
     [
         new DistributionsExperiment(),
+        new LeNetExperiment(),
+        new TransferExperiment(),
     ];
 
     /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>
