@@ -32,7 +32,7 @@ public sealed class LeNetExperiment : IExperiment
     public const double TrainAccuracyTolerance = 0.02;
 
     /// <summary>Quick mode: examples of the training and test sets, and epochs.</summary>
-    internal const int QuickTrain = 10240, QuickTest = 2000, QuickEpochs = 3;
+    internal const int QuickTrain = 7680, QuickTest = 2000, QuickEpochs = 3;
 
     /// <inheritdoc />
     public string Name => "lenet";
