@@ -91,11 +91,11 @@ internal static class TransferReport
                 "the frozen variants train only hidden4–5 and the output layer. The cached run (dashed) lies on the uncached frozen run: same function, same batches.");
         }
         var categories = regimes.Select(r => $"{r.Name} ({r.Train.Count} images)").ToList();
-        var bars = TransferExperiment.Variants.Select(v => (v, regimes.Select(g => Find(runs, g, v).FastestEpochSeconds).ToArray())).ToList();
-        reporter.SavePng("epoch_time.png", Charts.GroupedBars("Digits 5–9: seconds per training epoch (fastest epoch of each run)",
-            "training set of digits 5–9", "seconds per epoch (this machine)", categories, bars, legend: ScottPlot.Alignment.UpperLeft));
+        var bars = TransferExperiment.Variants.Select(v => (v, regimes.Select(g => 1e6 * Find(runs, g, v).FastestEpochSeconds / Find(runs, g, v).TrainExamples).ToArray())).ToList();
+        reporter.SavePng("epoch_time.png", Charts.GroupedBars("Digits 5–9: training time per example and epoch (fastest epoch of each run)",
+            "training set of digits 5–9", "µs per training example (this machine)", categories, bars, legend: ScottPlot.Alignment.UpperLeft));
         section.Figure("epoch_time.png", "epoch time",
-            "Seconds per training epoch of each variant (optimizer steps only, the fastest epoch of each run: the two cores are shared with other jobs, " +
+            "Training time per example in an epoch, for each variant (optimizer steps only, the fastest epoch of each run: the two cores are shared with other jobs, " +
             "so single timings vary; the table also has the total training time with the cache's construction, and the wall time with the per-epoch evaluations). " +
             "Freezing alone saves the frozen layers' weight gradients; caching also skips their forward and backward passes every step.");
         section.DataLink("variants.csv", "test accuracy, wall time, cache time, throughput and trainable parameters of every variant");
