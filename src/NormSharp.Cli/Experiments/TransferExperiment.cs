@@ -38,7 +38,7 @@ public sealed class TransferExperiment : IExperiment
     public string Description => "Seed 002: reuse the lower layers of an MNIST 0–4 MLP for digits 5–9 — restored by regex, frozen, frozen-output cache, vs from scratch: accuracy and wall time";
 
     /// <summary>The variants trained on digits 5–9.</summary>
-    internal static readonly string[] Variants = ["scratch", "reuse, fine-tune all", "reuse, frozen hidden1-3", "reuse, frozen + cached"];
+    internal static readonly string[] Variants = ["scratch", "reuse + fine-tune all", "reuse + freeze hidden1-3", "reuse + freeze + cache"];
 
     /// <inheritdoc />
     public void Run(ExperimentOptions options, ExperimentReporter reporter)
@@ -93,13 +93,13 @@ public sealed class TransferExperiment : IExperiment
         int frozenLayers = ReusedHidden * SeedLayerNames.BlockSize;
         if (variant != "scratch")
             report = PartialRestore.Restore(model, pretrainedPath, RestorePattern, name => SeedLayerNames.ToPositional(name, HiddenSizes.Count));
-        if (variant.Contains("frozen", StringComparison.Ordinal))
+        if (variant.Contains("freeze", StringComparison.Ordinal))
             Freezing.Freeze(model, Freezing.PrefixPattern(frozenLayers)); // hidden1–3: Dense, BN (inference mode), ELU each
         string label = $"transfer {regime.Name}: {variant}";
         var clock = Stopwatch.StartNew();
         double cacheSeconds = 0;
         FitResult fit;
-        if (variant.EndsWith("cached", StringComparison.Ordinal))
+        if (variant.EndsWith("cache", StringComparison.Ordinal))
         {
             // Seed 002 §2.5: run the data through the frozen layers once, train the upper layers on the cached outputs.
             // Only the training set's cache is training cost; the test set's is evaluation (like the per-epoch evaluations).

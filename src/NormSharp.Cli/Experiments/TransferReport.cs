@@ -51,9 +51,9 @@ internal static class TransferReport
         foreach (var regime in regimes)
         {
             var scratch = Find(runs, regime, "scratch");
-            var frozen = Find(runs, regime, "reuse, frozen hidden1-3");
-            var cached = Find(runs, regime, "reuse, frozen + cached");
-            var fineTuned = Find(runs, regime, "reuse, fine-tune all");
+            var frozen = Find(runs, regime, "reuse + freeze hidden1-3");
+            var cached = Find(runs, regime, "reuse + freeze + cache");
+            var fineTuned = Find(runs, regime, "reuse + fine-tune all");
             double speedUp = frozen.FastestEpochSeconds / cached.FastestEpochSeconds;
             double vsScratch = scratch.FastestEpochSeconds / cached.FastestEpochSeconds;
             double totalSpeedUp = frozen.TrainSeconds / cached.TrainSeconds;

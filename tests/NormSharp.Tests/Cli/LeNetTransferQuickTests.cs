@@ -69,10 +69,10 @@ public sealed class LeNetTransferQuickTests : IDisposable
         {
             var rows = variants.Where(r => r["regime"] == regime).ToDictionary(r => r["variant"]);
             // Caching computes the same function: same accuracy as the frozen run without cache.
-            Assert.True(Math.Abs(D(rows["reuse, frozen + cached"]["test_acc"]) - D(rows["reuse, frozen hidden1-3"]["test_acc"])) < 0.005, regime);
-            Assert.True(D(rows["reuse, frozen + cached"]["cache_seconds"]) > 0);
-            Assert.Equal(rows["reuse, frozen hidden1-3"]["trainable_parameters"], rows["reuse, frozen + cached"]["trainable_parameters"]);
-            Assert.True(int.Parse(rows["reuse, frozen hidden1-3"]["trainable_parameters"], CultureInfo.InvariantCulture)
+            Assert.True(Math.Abs(D(rows["reuse + freeze + cache"]["test_acc"]) - D(rows["reuse + freeze hidden1-3"]["test_acc"])) < 0.005, regime);
+            Assert.True(D(rows["reuse + freeze + cache"]["cache_seconds"]) > 0);
+            Assert.Equal(rows["reuse + freeze hidden1-3"]["trainable_parameters"], rows["reuse + freeze + cache"]["trainable_parameters"]);
+            Assert.True(int.Parse(rows["reuse + freeze hidden1-3"]["trainable_parameters"], CultureInfo.InvariantCulture)
                         < int.Parse(rows["scratch"]["trainable_parameters"], CultureInfo.InvariantCulture) / 10);
             Assert.All(rows.Values, r => Assert.True(D(r["test_acc"]) > 0.5, $"{regime} {r["variant"]}: {r["test_acc"]}"));
         }
