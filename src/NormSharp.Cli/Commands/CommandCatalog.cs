@@ -17,5 +17,6 @@ internal static class CommandCatalog
         yield return InspectCommand.Create();
         yield return DoctorCommand.Create();
         yield return BnCommand.Create();
+        yield return TransferCommand.Create();
     }
 }

@@ -9,6 +9,8 @@ public static class ExperimentCatalog
         new DistributionsExperiment(),
         new SmallBatchExperiment(),
         new BnLagExperiment(),
+        new LeNetExperiment(),
+        new TransferExperiment(),
     ];
 
     /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>

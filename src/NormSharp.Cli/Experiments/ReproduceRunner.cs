@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using NormSharp.Cli.Reporting;
 using NormSharp.Kernels;
+using NormSharp.Serialization;
 
 namespace NormSharp.Cli.Experiments;
 
@@ -44,26 +45,43 @@ public static class ReproduceRunner
               .Append(options.Quick ? ". **Quick mode**: small subsets and few steps — the figures show the code path, not the seeds' full results.\n\n" : ".\n\n");
         report.Append("Each section below shows the figures of one experiment, what they show and how they compare with the seed's claim; ")
               .Append("the CSV files beside the figures hold the numbers.\n\n");
-        foreach (var experiment in experiments) report.Append($"- [{experiment.Name}](#{experiment.Name}) — {experiment.Description}\n");
-        report.Append('\n');
+        // Run everything first: the summary table at the top needs every experiment's outcome.
+        var sections = new List<(IExperiment Experiment, MarkdownSection? Section, string? Error)>();
         var failed = new List<string>();
         foreach (var experiment in experiments)
         {
-            report.Append($"<a id=\"{experiment.Name}\"></a>\n\n");
             try
             {
                 var reporter = Run(experiment, options, outDirectory, progress);
-                if (reporter.Section is { } section) report.Append(section.Render(level: 2, pathPrefix: experiment.Name + "/"));
+                sections.Add((experiment, reporter.Section, null));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 failed.Add(experiment.Name);
                 progress?.Log($"{experiment.Name} failed: {e.Message}");
-                report.Append($"## {experiment.Name}\n\n**Failed**: {e.GetType().Name}: {e.Message}\n\n");
+                sections.Add((experiment, null, $"{e.GetType().Name}: {e.Message}"));
             }
         }
+        report.Append("## Summary\n\n| experiment | headline figure | seed's claim | verdict |\n| --- | --- | --- | --- |\n");
+        foreach (var (experiment, section, error) in sections)
+        {
+            var summary = section?.Summary;
+            string verdict = error is not null ? "**failed**" : summary?.Verdict ?? "see section";
+            report.Append($"| [{experiment.Name}](#{experiment.Name}) | {Escape(summary?.Headline ?? experiment.Description)} | {Escape(summary?.SeedClaim ?? "—")} | {Escape(verdict)} |\n");
+        }
+        report.Append('\n');
+        foreach (var (experiment, section, error) in sections)
+        {
+            report.Append($"<a id=\"{experiment.Name}\"></a>\n\n");
+            if (error is not null) report.Append($"## {experiment.Name}\n\n**Failed**: {error}\n\n");
+            else if (section is not null) report.Append(section.Render(level: 2, pathPrefix: experiment.Name + "/"));
+            else report.Append($"## {experiment.Name}\n\n(The experiment wrote no Markdown section.)\n\n");
+        }
         string path = Path.Combine(outDirectory, "report.md");
-        File.WriteAllText(path, report.ToString());
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(report.ToString()));
         return (path, failed);
     }
+
+    /// <summary>Text safe inside a Markdown table cell (a pipe would end the cell, a newline the row).</summary>
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace('\n', ' ');
 }

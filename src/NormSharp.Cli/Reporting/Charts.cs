@@ -85,8 +85,9 @@ public static class Charts
         var ticks = new double[categories.Count];
         for (int c = 0; c < ticks.Length; c++) ticks[c] = c;
         plot.Axes.Bottom.SetTicks(ticks, [.. categories]);
-        // Head room above the tallest bar so the legend does not cover bars.
-        plot.Axes.Margins(bottom: 0, top: 0.3);
+        // Head room above the tallest bar so the legend does not cover bars; bars start at 0 unless some go below it.
+        bool negative = series.Any(s => s.Values.Any(v => v < 0));
+        plot.Axes.Margins(bottom: negative ? 0.1 : 0, top: 0.3);
         plot.ShowLegend(legend);
         return plot;
     }

@@ -25,6 +25,16 @@ public sealed class MarkdownSection
     /// <summary>Every figure file name referenced, in order.</summary>
     public List<string> Figures { get; } = [];
 
+    /// <summary>The row of <c>report.md</c>'s summary table, once <see cref="Summarize"/> has run.</summary>
+    public ExperimentSummary? Summary { get; private set; }
+
+    /// <summary>Sets the summary-table row of this experiment (headline figure, seed's claim, verdict).</summary>
+    public MarkdownSection Summarize(string headline, string seedClaim, string verdict)
+    {
+        Summary = new ExperimentSummary(headline, seedClaim, verdict);
+        return this;
+    }
+
     /// <summary>A paragraph of Markdown text.</summary>
     public MarkdownSection Paragraph(string text)
     {

@@ -113,12 +113,15 @@ public static class BatchNormReference
         {
             double mu = mean[c], v = variance[c] / m, sd = Math.Sqrt(v + eps);
             double dVar = 0, dMeanA = 0, sumXmu = 0, dg = 0, db = 0;
+            // (v + ε)^(−3/2) is the same for every element of the channel: computed once (the JIT does not hoist Math.Pow),
+            // the per-element expression below is unchanged, so the result is bit-identical.
+            double invStdCubed = Math.Pow(v + eps, -1.5);
             for (int r = 0; r < n; r++)
                 for (int i = 0; i < spatial; i++)
                 {
                     int j = Index(r, c, i, channels, spatial);
                     double dxhat = dy[j] * (double)gamma[c];
-                    dVar += dxhat * (x[j] - mu) * -0.5 * Math.Pow(v + eps, -1.5);
+                    dVar += dxhat * (x[j] - mu) * -0.5 * invStdCubed;
                     dMeanA += dxhat * (-1 / sd);
                     sumXmu += -2 * (x[j] - mu);
                     dg += dy[j] * ((x[j] - mu) / sd);
