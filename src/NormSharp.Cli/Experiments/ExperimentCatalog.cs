@@ -7,6 +7,7 @@ public static class ExperimentCatalog
     public static IReadOnlyList<IExperiment> All() =>
     [
         new DistributionsExperiment(),
+        new DepthSweepExperiment(),
     ];
 
     /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>
