@@ -60,7 +60,8 @@ internal sealed class AccuracyProbe : ITrainingCallback
         double recalibrated = bn && _spec.MeasureRecalibrated ? WithRunningStatisticsKept(RecalibratedAccuracy) : double.NaN;
         var point = new MlpPoint(step, seconds, trainLoss, eval, batchStats, recalibrated);
         Points.Add(point);
-        _probeSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        // Only time spent while the training clock runs is taken off it (step 0 is measured before it starts).
+        if (_clock.IsRunning) _probeSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
         return point;
     }
 
