@@ -8,6 +8,10 @@ public static class ExperimentCatalog
     [
         new DistributionsExperiment(),
         new DepthSweepExperiment(),
+        new ActivationsExperiment(),
+        new LearningRateExperiment(),
+        new BatchSizeExperiment(),
+        new GradientsExperiment(),
     ];
 
     /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>

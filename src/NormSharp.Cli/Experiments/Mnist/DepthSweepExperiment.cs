@@ -32,9 +32,9 @@ public sealed class DepthSweepExperiment : IExperiment
     ];
 
     /// <summary>Budgets: full = the seed's 1000 steps on all of MNIST, measured every 10 steps up to step 300
-    /// and every 50 after; quick = 3 depths, 10k/1k examples, 60 steps, 4 recalibration batches.</summary>
+    /// and every 50 after; quick = 3 depths, 10k/1k examples, 40 steps, 4 recalibration batches.</summary>
     internal static (int[] Depths, int Train, int Test, int Steps, long DenseUntil, int Recalibration) Budget(bool quick) => quick
-        ? ([1, 4, 7], 10_000, 1_000, 60, long.MaxValue, 4)
+        ? ([1, 4, 7], 10_000, 1_000, 40, long.MaxValue, 4)
         : ([1, 2, 3, 4, 5, 6, 7], 60_000, 10_000, 1000, 300, 10);
 
     /// <inheritdoc />

@@ -16,9 +16,10 @@ namespace NormSharp.Cli.Experiments;
 /// </summary>
 internal static class MlpRunner
 {
-    /// <summary>Runs <paramref name="spec"/>; <paramref name="callbacks"/> see every step too (e.g. gradient norms).</summary>
+    /// <summary>Runs <paramref name="spec"/>; the callbacks <paramref name="callbacks"/> makes for the built model
+    /// see every step too (e.g. gradient norms).</summary>
     public static MlpRunResult Run(MlpRunSpec spec, InMemoryDataset train, InMemoryDataset test, IProgressSink progress,
-        params IReadOnlyList<ITrainingCallback> callbacks)
+        Func<Sequential, IReadOnlyList<ITrainingCallback>>? callbacks = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var result = new MlpRunResult { Spec = spec };
@@ -34,7 +35,8 @@ internal static class MlpRunner
             {
                 MaxSteps = spec.MaxSteps,
                 EvaluateEverySteps = spec.EvaluateEvery,
-                Callbacks = [probe, .. callbacks],
+                Seed = spec.Seed, // RReLU's and any other stochastic layer's generator
+                Callbacks = [probe, .. callbacks?.Invoke(model) ?? []],
             };
             probe.StartClock();
             var fit = trainer.Fit(loader, options);
