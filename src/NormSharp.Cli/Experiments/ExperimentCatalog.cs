@@ -11,6 +11,11 @@ public static class ExperimentCatalog
         new BnLagExperiment(),
         new LeNetExperiment(),
         new TransferExperiment(),
+        new DepthSweepExperiment(),
+        new ActivationsExperiment(),
+        new LearningRateExperiment(),
+        new BatchSizeExperiment(),
+        new GradientsExperiment(),
     ];
 
     /// <summary>The experiment called <paramref name="name"/> (case-insensitive).</summary>
