@@ -16,8 +16,8 @@ namespace NormSharp.Serialization;
 /// </remarks>
 internal static class ArchitectureBudget
 {
-    /// <summary>Largest accepted estimate of a whole model, in float elements: 2^28 = 1 GiB of weights.</summary>
-    public const double MaxElements = 1 << 28;
+    /// <summary>Largest accepted estimate of a whole model, in float elements: 2^27 = 512 MiB of weights (and as much again for their gradients).</summary>
+    public const double MaxElements = 1 << 27;
 
     /// <summary>Most layer objects one document may hold.</summary>
     public const int MaxLayers = 100_000;
