@@ -21,7 +21,8 @@ public static class Program
         var parse = BuildRootCommand().Parse(args);
         if (parse.Errors.Count > 0 && !WantsHelp(args))
         {
-            Console.Error.WriteLine("error: " + parse.Errors[0].Message.ReplaceLineEndings(" ") + " (see --help)");
+            var messages = parse.Errors.Select(e => e.Message.ReplaceLineEndings(" ").TrimEnd('.')).Distinct();
+            Console.Error.WriteLine("error: " + string.Join("; ", messages) + " (see --help)");
             return BadArguments;
         }
         return parse.Invoke();

@@ -85,7 +85,7 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
         {
             _guard.BeforeStep();
             loss = trainer.ForwardBackward(x, y);
-            if (_guard.CheckLossAndGradients(x, loss) is { } fault)
+            if (_guard.CheckLossAndGradients(x, y, loss) is { } fault)
             {
                 if (_guard.Policy == NonFinitePolicy.Stop || ++_consecutiveSkips > options.MaxConsecutiveSkips)
                     throw Fault(_guard.Policy == NonFinitePolicy.Stop ? fault

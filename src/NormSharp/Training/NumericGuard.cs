@@ -43,9 +43,9 @@ internal sealed class NumericGuard
     }
 
     /// <summary>Null when the loss and every gradient are finite; otherwise the diagnosis.</summary>
-    public NumericFault? CheckLossAndGradients(Tensor x, float loss)
+    public NumericFault? CheckLossAndGradients(Tensor x, Tensor y, float loss)
     {
-        if (!float.IsFinite(loss)) return DiagnoseLoss(x, loss);
+        if (!float.IsFinite(loss)) return DiagnoseLoss(x, y, loss);
         // The backward pass runs from the output down, so the non-finite gradient closest to the output is
         // where it appeared; every layer below inherits it.
         for (int i = _parameters.Length - 1; i >= 0; i--)
@@ -72,7 +72,7 @@ internal sealed class NumericGuard
         return null;
     }
 
-    private NumericFault DiagnoseLoss(Tensor x, float loss)
+    private NumericFault DiagnoseLoss(Tensor x, Tensor y, float loss)
     {
         string what = $"loss ({Number(loss)})";
         int bad = FiniteCheck.IndexOfNonFinite(x.Span);
@@ -94,6 +94,8 @@ internal sealed class NumericGuard
             return new NumericFault(NumericFaultKind.Loss, what, layer,
                 $"it first appears in the output of layer {Describe(layer)} ({Number(h.Span[at])}; its weights are finite: {WeightsFinite(sequential[i])})");
         }
+        if (float.IsFinite(_trainer.Loss.Forward(h, y)))
+            return new NumericFault(NumericFaultKind.Loss, what, null, "replaying the forward pass gives a finite output and loss (a transient fault)");
         return new NumericFault(NumericFaultKind.Loss, what, "loss",
             $"the model output is finite; the loss function {_trainer.Loss.GetType().Name} produced it (targets out of range?)");
     }
