@@ -18,5 +18,6 @@ internal static class CommandCatalog
         yield return DoctorCommand.Create();
         yield return BnCommand.Create();
         yield return TransferCommand.Create();
+        yield return Train.TrainCommand.Create();
     }
 }

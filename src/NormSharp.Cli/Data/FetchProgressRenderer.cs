@@ -68,6 +68,7 @@ internal sealed class FetchProgressRenderer : IProgress<FetchProgress>
             return;
         }
         if (value.Stage == FetchStage.Verifying) return; // "done" or "failed" follows
+        if (value.Stage == FetchStage.Done && value.Source == DatasetFetcher.CacheSourceName) return; // a verified cache hit: nothing to report (keeps errors one line)
         _log.WriteLine($"  {what}: {value.Stage.ToString().ToLowerInvariant()}{(value.Message is null ? "" : " — " + value.Message)}");
     }
 }

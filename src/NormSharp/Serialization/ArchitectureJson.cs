@@ -69,6 +69,7 @@ public static class ArchitectureJson
                 throw new InvalidDataException($"architecture JSON has an unsupported version (this build reads 1 to {Version})");
             if (!root.TryGetProperty("model", out var model))
                 throw new InvalidDataException("architecture JSON has no \"model\"");
+            ArchitectureBudget.Check(model); // before any layer allocates its weights
             return Build(model, "model");
         }
     }

@@ -8,6 +8,9 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
 {
     private readonly List<FitRecord> _history = [];
     private readonly TrainingProgress _progress = new(trainer);
+    private readonly NumericGuard? _guard = options.OnNonFinite == NonFinitePolicy.Ignore ? null : new NumericGuard(trainer, options.OnNonFinite);
+    private long _skippedBatches;
+    private int _consecutiveSkips;
     private double _evaluationSeconds;
     // Running sums since the previous record.
     private double _lossSum;
@@ -44,7 +47,7 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
             bool epochComplete = true;
             while (train.TryNextBatch(out var x, out var y))
             {
-                TrainOneStep(x, y);
+                if (!TrainOneStep(x, y)) continue; // a skipped batch: no step, no callbacks
                 for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnStepEnd(_progress);
                 if (options.EvaluateEverySteps is { } every && _progress.Step % every == 0) Record();
                 if (_progress.StopRequested || _progress.Step >= maxSteps)
@@ -61,7 +64,7 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
         if (_windowSteps > 0) Record(); // the steps after the last evaluation point
         double elapsed = _progress.ElapsedSeconds;
         return new FitResult(_history, _progress.Step, epoch, _progress.StopReason, elapsed,
-            elapsed - _evaluationSeconds, _progress.Examples);
+            elapsed - _evaluationSeconds, _progress.Examples, _skippedBatches);
     }
 
     /// <summary>The end-of-epoch work: a record (per-epoch evaluation), epoch callbacks, the schedule's step.</summary>
@@ -73,9 +76,29 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
         options.Scheduler?.Step();
     }
 
-    private void TrainOneStep(Tensor x, Tensor y)
+    /// <summary>One batch; false when the numeric guard skipped it.</summary>
+    private bool TrainOneStep(Tensor x, Tensor y)
     {
-        float loss = trainer.TrainStep(x, y);
+        float loss;
+        if (_guard is null) loss = trainer.TrainStep(x, y);
+        else
+        {
+            _guard.BeforeStep();
+            loss = trainer.ForwardBackward(x, y);
+            if (_guard.CheckLossAndGradients(x, y, loss) is { } fault)
+            {
+                if (_guard.Policy == NonFinitePolicy.Stop || ++_consecutiveSkips > options.MaxConsecutiveSkips)
+                    throw Fault(_guard.Policy == NonFinitePolicy.Stop ? fault
+                        : fault with { Where = fault.Where + $"; {_consecutiveSkips} batches in a row were non-finite, so skipping cannot help" });
+                _guard.RestoreBuffers();
+                _progress.StepInEpoch++; // the batch is consumed, the step is not taken
+                _skippedBatches++;
+                return false;
+            }
+            _consecutiveSkips = 0;
+            trainer.ClipAndStep();
+            if (_guard.CheckWeights() is { } broken) throw Fault(broken);
+        }
         int rows = x.Dim(0);
         int? correct = Trainer.CountCorrect(trainer.LastOutput!, y);
         _progress.Step++;
@@ -88,7 +111,11 @@ internal sealed class FitLoop(Trainer trainer, DataLoader train, FitOptions opti
         _windowExamples += rows;
         if (correct is { } k) { _correct += k; _classifiedExamples += rows; }
         else _classification = false;
+        return true;
     }
+
+    private NonFiniteTrainingException Fault(NumericFault fault) =>
+        new(fault, _progress.Step + 1, _progress.Epoch, _progress.StepInEpoch + 1);
 
     /// <summary>Closes the current window: evaluates the validation set, appends a record, calls back.</summary>
     private void Record()

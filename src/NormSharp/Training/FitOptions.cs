@@ -43,6 +43,15 @@ public sealed record FitOptions
     /// </summary>
     public TrainingPosition? ResumeFrom { get; init; }
 
+    /// <summary>What to do when the loss, a gradient or a weight becomes NaN or ±∞ (default: no check).
+    /// With a check, every gradient is scanned after the backward pass and every weight after the update
+    /// (one pass over memory each).</summary>
+    public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Ignore;
+
+    /// <summary>With <see cref="NonFinitePolicy.SkipBatch"/>: more non-finite batches in a row than this stop
+    /// training (the model itself is broken, and skipping would loop forever).</summary>
+    public int MaxConsecutiveSkips { get; init; } = 100;
+
     internal void Validate()
     {
         if (Epochs is < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be at least 1");
@@ -50,6 +59,8 @@ public sealed record FitOptions
         if (ValidationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ValidationBatchSize), ValidationBatchSize, "must be at least 1");
         if (EvaluateEverySteps is < 1) throw new ArgumentOutOfRangeException(nameof(EvaluateEverySteps), EvaluateEverySteps, "must be at least 1");
         ArgumentNullException.ThrowIfNull(Callbacks, nameof(Callbacks));
+        if (MaxConsecutiveSkips < 0) throw new ArgumentOutOfRangeException(nameof(MaxConsecutiveSkips), MaxConsecutiveSkips, "must be ≥ 0");
+        if (!Enum.IsDefined(OnNonFinite)) throw new ArgumentOutOfRangeException(nameof(OnNonFinite), OnNonFinite, "unknown policy");
         if (ResumeFrom is { Step: < 0 } or { Epoch: < 0 } or { StepInEpoch: < 0 })
             throw new ArgumentOutOfRangeException(nameof(ResumeFrom), ResumeFrom, "a resume position has non-negative counters");
     }

@@ -4,7 +4,7 @@ namespace NormSharp.Training;
 public sealed class FitResult
 {
     internal FitResult(IReadOnlyList<FitRecord> history, long steps, int epochs, string? stopReason,
-        double elapsedSeconds, double trainingSeconds, long examples)
+        double elapsedSeconds, double trainingSeconds, long examples, long skippedBatches = 0)
     {
         History = history;
         Steps = steps;
@@ -13,7 +13,11 @@ public sealed class FitResult
         ElapsedSeconds = elapsedSeconds;
         TrainingSeconds = trainingSeconds;
         Examples = examples;
+        SkippedBatches = skippedBatches;
     }
+
+    /// <summary>Batches dropped by <see cref="NonFinitePolicy.SkipBatch"/> (not counted in <see cref="Steps"/>).</summary>
+    public long SkippedBatches { get; }
 
     /// <summary>One record per evaluation point, in order.</summary>
     public IReadOnlyList<FitRecord> History { get; }

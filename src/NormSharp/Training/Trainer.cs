@@ -65,6 +65,14 @@ public sealed class Trainer
     /// <returns>The batch's loss (before the update).</returns>
     public float TrainStep(Tensor x, Tensor y)
     {
+        float loss = ForwardBackward(x, y);
+        ClipAndStep();
+        return loss;
+    }
+
+    /// <summary>The first half of <see cref="TrainStep"/>: clear gradients, forward, loss, backward.</summary>
+    internal float ForwardBackward(Tensor x, Tensor y)
+    {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (!Model.Training) Model.Train();
@@ -74,10 +82,15 @@ public sealed class Trainer
         LastOutput = output;
         float loss = Loss.Forward(output, y);
         Model.Backward(Loss.Backward());
+        return loss;
+    }
+
+    /// <summary>The second half of <see cref="TrainStep"/>: clip the gradients, take the optimizer step.</summary>
+    internal void ClipAndStep()
+    {
         if (_clipGradValue is { } value) GradientClipping.ClipByValue(_parameters, value);
         if (_clipGradNorm is { } norm) LastGradientNorm = GradientClipping.ClipByGlobalNorm(_parameters, norm);
         Optimizer.Step();
-        return loss;
     }
 
     /// <summary>Trains on <paramref name="train"/> as <paramref name="options"/> say (one epoch by default).</summary>
