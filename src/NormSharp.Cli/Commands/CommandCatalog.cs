@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return ReproduceCommand.Create();
         yield return DataCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
