@@ -5,6 +5,7 @@ optimizer and thread count, on synthetic random data.
     /usr/bin/python3 bench/compare_torch.py --model mlp --bn --batch-size 500 --steps 50 --threads 2
 
 mlp:   784-H1-...-Hk-10 (default H = 500,400,300,200,100,50,25), Linear -> [BatchNorm1d] -> ReLU, Adam lr 1e-3.
+       A layer right before BN has no bias (the BN's mean cancels it), as in NormSharp's ModelZoo.
 lenet: d2l's LeNet-5 on 1x28x28 (Conv 1->6 k5 p2, [BN2d], sigmoid, AvgPool 2; Conv 6->16 k5, [BN2d], sigmoid,
        AvgPool 2; Linear 400->120, [BN1d], sigmoid; Linear 120->84, [BN1d], sigmoid; Linear 84->10), SGD lr 0.1.
 Loss: softmax cross-entropy. The last line printed is `examples_per_second: N`.
@@ -41,7 +42,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 def mlp(hidden, bn, activation="relu"):
     layers, width = [], 784
     for h in hidden:
-        layers.append(nn.Linear(width, h))
+        layers.append(nn.Linear(width, h, bias=not bn))  # BN's mean cancels the bias (NormSharp's ModelZoo drops it too)
         if bn:
             layers.append(nn.BatchNorm1d(h))
         layers.append(ACTIVATIONS[activation]())
@@ -56,11 +57,11 @@ def lenet(bn, activation="sigmoid"):
     def block(*mods):
         return [m for m in mods if m is not None]
     return nn.Sequential(
-        *block(nn.Conv2d(1, 6, 5, padding=2), nn.BatchNorm2d(6) if bn else None, act(), nn.AvgPool2d(2, 2)),
-        *block(nn.Conv2d(6, 16, 5), nn.BatchNorm2d(16) if bn else None, act(), nn.AvgPool2d(2, 2)),
+        *block(nn.Conv2d(1, 6, 5, padding=2, bias=not bn), nn.BatchNorm2d(6) if bn else None, act(), nn.AvgPool2d(2, 2)),
+        *block(nn.Conv2d(6, 16, 5, bias=not bn), nn.BatchNorm2d(16) if bn else None, act(), nn.AvgPool2d(2, 2)),
         nn.Flatten(),
-        *block(nn.Linear(400, 120), nn.BatchNorm1d(120) if bn else None, act()),
-        *block(nn.Linear(120, 84), nn.BatchNorm1d(84) if bn else None, act()),
+        *block(nn.Linear(400, 120, bias=not bn), nn.BatchNorm1d(120) if bn else None, act()),
+        *block(nn.Linear(120, 84, bias=not bn), nn.BatchNorm1d(84) if bn else None, act()),
         nn.Linear(84, 10))
 
 

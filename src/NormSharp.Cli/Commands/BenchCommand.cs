@@ -9,6 +9,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var command = new Command("bench", "Time training steps and kernels (warm-up excluded); see bench/RESULTS.md.");
+        command.Subcommands.Add(BenchTrainCommand.Create());
         command.Subcommands.Add(BenchKernelsCommand.Create());
         return command;
     }

@@ -1,17 +1,17 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using NormSharp.Cli.Models;
 using NormSharp.Kernels;
 using NormSharp.Layers;
 using NormSharp.Losses;
+using NormSharp.Models;
 using NormSharp.Optimizers;
 using NormSharp.Training;
 
 namespace NormSharp.Cli.Commands;
 
 /// <summary>
-/// <c>normsharp bench train</c>: training steps per second of a <see cref="ModelZoo"/> network on synthetic
+/// <c>normsharp bench train</c>: training steps per second of a <see cref="ModelZoo"/> network (the seeds' MLP or d2l's LeNet-5) on synthetic
 /// MNIST-shaped data, as bench/compare_torch.py runs the same workload in PyTorch (same shapes, optimizer
 /// — Adam lr 1e-3 for the MLP, SGD lr 0.1 for LeNet — loss and thread count). The last line printed is
 /// <c>examples_per_second: N</c>; warm-up steps are excluded.
@@ -65,9 +65,15 @@ internal static class BenchTrainCommand
     private static void Run(Workload spec, int steps, int warmup, bool profile)
     {
         var rng = new Rng(spec.Seed);
-        var model = spec.IsMlp
-            ? ModelZoo.Mlp(784, spec.Hidden, 10, spec.BatchNorm, spec.Activation ?? "relu", rng)
-            : ModelZoo.LeNet(spec.BatchNorm, spec.Activation ?? "sigmoid", rng);
+        // The library's builders drop the bias of a layer right before BN (the mean cancels it); so does
+        // bench/compare_torch.py.
+        var options = new ModelOptions
+        {
+            Activation = spec.Activation ?? (spec.IsMlp ? "relu" : "sigmoid"),
+            Normalization = spec.BatchNorm ? NormalizationKind.BatchNorm : NormalizationKind.None,
+            Rng = rng,
+        };
+        var model = spec.IsMlp ? ModelZoo.Mlp(784, spec.Hidden, 10, options) : ModelZoo.LeNet(10, options);
         var parameters = model.NamedParameters().Select(p => p.Parameter).ToList();
         Optimizer optimizer = spec.IsMlp ? new Adam(parameters, lr: 1e-3f) : new Sgd(parameters, lr: 0.1f);
         var trainer = new Trainer(model, new CrossEntropyLoss(), optimizer);
