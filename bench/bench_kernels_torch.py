@@ -14,31 +14,36 @@ import torch
 import torch.nn as nn
 
 
-def measure(fn, windows, window_seconds):
+def measure(fn, windows, window_seconds, cpu_time=False):
     start, warm = time.perf_counter(), 0
     while warm < 30 or time.perf_counter() - start < 0.3:
         fn()
         warm += 1
     per_call = (time.perf_counter() - start) / warm
+    clock = time.process_time if cpu_time else time.perf_counter
+    if cpu_time:
+        t0 = clock()
+        fn()
+        per_call = max(clock() - t0, 1e-6)
     calls = int(min(max(window_seconds / max(per_call, 1e-9), 1), 1_000_000))
     samples = []
     for _ in range(windows):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(calls):
             fn()
-        samples.append((time.perf_counter() - t0) / calls)
+        samples.append((clock() - t0) / calls)
     samples.sort()
     return samples[windows // 2], samples[0], samples[-1]
 
 
-def run_kernels(threads, quick, name_filter):
+def run_kernels(threads, quick, name_filter, cpu_time=False):
     windows, window_seconds = (3, 0.02) if quick else (7, 0.08)
-    print(f"engine: pytorch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"engine: pytorch {torch.__version__}, threads {torch.get_num_threads()}, clock {'cpu' if cpu_time else 'wall'}")
 
     def report(name, fn, flops=0.0, nbytes=0.0):
         if name_filter and name_filter.lower() not in name.lower():
             return
-        med, lo, hi = measure(fn, windows, window_seconds)
+        med, lo, hi = measure(fn, windows, window_seconds, cpu_time)
         gflops = f"{flops / med / 1e9:.1f}" if flops else "-"
         gbs = f"{nbytes / med / 1e9:.1f}" if nbytes else "-"
         print(f"kernel {name} ms {med * 1e3:.4f} min {lo * 1e3:.4f} max {hi * 1e3:.4f} gflops {gflops} gbs {gbs}")

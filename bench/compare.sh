@@ -9,7 +9,9 @@
 #
 # Needs: a Release build (dotnet build NormSharp.slnx -c Release) and /usr/bin/python3 with Debian's
 # python3-torch and libopenblas0-pthread. Ratio = NormSharp examples/s ÷ PyTorch examples/s (training) or
-# PyTorch ms ÷ NormSharp ms (kernels): above 1 means NormSharp is faster.
+# PyTorch ms ÷ NormSharp ms (kernels): above 1 means NormSharp is faster. "Ratio per CPU-second" compares
+# examples per second of process CPU time instead: at 1 thread on a loaded machine it tracks the work each
+# engine does better than wall time (at 2 threads it counts spinning workers too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,24 +43,28 @@ train() {
   local name="$1"; shift
   : >"$TMP/ns" ; : >"$TMP/pt"
   for ((r = 0; r < ROUNDS; r++)); do
-    ns train "$@" --steps "$STEPS" --warmup "$WARMUP" | tail -1 | awk '{print $2}' >>"$TMP/ns"
-    pt "$@" --steps "$STEPS" --warmup "$WARMUP" | tail -1 | awk '{print $2}' >>"$TMP/pt"
+    ns train "$@" --steps "$STEPS" --warmup "$WARMUP" | tail -2 | awk '{print $2}' | paste -sd' ' >>"$TMP/ns"
+    pt "$@" --steps "$STEPS" --warmup "$WARMUP" | tail -2 | awk '{print $2}' | paste -sd' ' >>"$TMP/pt"
   done
   /usr/bin/python3 - "$name" "$TMP/ns" "$TMP/pt" "$*" <<'EOF'
 import statistics, sys
-name, a, b, args = sys.argv[1], *[list(map(float, open(p).read().split())) for p in sys.argv[2:4]], sys.argv[4]
+name, args = sys.argv[1], sys.argv[4]
+# Each line: examples per CPU-second, examples per second.
+a_cpu, a = zip(*[map(float, l.split()) for l in open(sys.argv[2])])
+b_cpu, b = zip(*[map(float, l.split()) for l in open(sys.argv[3])])
 sa, sb = statistics.median(a), statistics.median(b)
 spread = lambda v: 100 * (max(v) - min(v)) / statistics.median(v)
 ratios = [x / y for x, y in zip(a, b)]
+cpu = statistics.median(a_cpu) / statistics.median(b_cpu)
 print(f"| {name} | {sa:,.0f} (±{spread(a):.0f}%) | {sb:,.0f} (±{spread(b):.0f}%) | **{sa / sb:.2f}×** "
-      f"({min(ratios):.2f}–{max(ratios):.2f}) | `{args}` |")
+      f"({min(ratios):.2f}–{max(ratios):.2f}) | {cpu:.2f}× | `{args}` |")
 EOF
 }
 
 if [[ "$ONLY" != kernels ]]; then
   echo
-  echo "| workload | NormSharp ex/s (spread) | PyTorch ex/s (spread) | ratio (per-round range) | arguments |"
-  echo "|---|---|---|---|---|"
+  echo "| workload | NormSharp ex/s (spread) | PyTorch ex/s (spread) | ratio (per-round range) | ratio per CPU-second | arguments |"
+  echo "|---|---|---|---|---|---|"
   train "MLP 7-layer +BN, batch 500" --model mlp --bn --batch-size 500 --threads "$THREADS"
   train "MLP 7-layer, batch 500" --model mlp --batch-size 500 --threads "$THREADS"
   train "LeNet-5 +BN, batch 256" --model lenet --bn --batch-size 256 --threads "$THREADS"

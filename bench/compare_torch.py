@@ -71,6 +71,7 @@ def main():
     parser.add_argument("--kernels", action="store_true", help="time single kernels instead of training")
     parser.add_argument("--quick", action="store_true", help="with --kernels: fewer, shorter windows")
     parser.add_argument("--filter", default="", help="with --kernels: only names containing this")
+    parser.add_argument("--cpu-time", action="store_true", help="with --kernels: time in process CPU seconds")
     parser.add_argument("--activation", default=None, choices=sorted(ACTIVATIONS))
     parser.add_argument("--hidden", default="500,400,300,200,100,50,25")
     parser.add_argument("--bn", action="store_true")
@@ -87,7 +88,7 @@ def main():
     torch.manual_seed(args.seed)
     if args.kernels:
         from bench_kernels_torch import run_kernels
-        return run_kernels(args.threads, args.quick, args.filter)
+        return run_kernels(args.threads, args.quick, args.filter, args.cpu_time)
     if args.model is None:
         parser.error("--model is required (or --kernels)")
     if args.model == "mlp":
@@ -120,12 +121,13 @@ def main():
         step(i)
     warmup = time.perf_counter() - start
     print(f"warmup: {args.warmup} steps in {warmup:.3f} s")
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     loss = float("nan")
     for i in range(args.steps):
         loss = step(args.warmup + i)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     print(f"measured: {args.steps} steps in {seconds:.3f} s, {1000 * seconds / args.steps:.3f} ms/step, last loss {loss:.4f}")
+    print(f"examples_per_cpu_second: {args.steps * args.batch_size / cpu_seconds:.1f}")
     print(f"examples_per_second: {args.steps * args.batch_size / seconds:.1f}")
 
 

@@ -22,16 +22,17 @@ internal static class BenchKernelsCommand
         var threads = new Option<int>("--threads") { Description = "Kernel threads (the caller included).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var quick = new Option<bool>("--quick") { Description = "Fewer, shorter windows (a smoke run)." };
         var filter = new Option<string?>("--filter") { Description = "Only kernels whose name contains this text." };
+        var cpuTime = new Option<bool>("--cpu-time") { Description = "Time in process CPU seconds instead of wall seconds (a loaded machine, 1 thread)." };
         var command = new Command("kernels", "Time GEMM, BatchNorm, convolution and memory bandwidth in-process (warm-up excluded).")
-            { threads, quick, filter };
+            { threads, quick, filter, cpuTime };
         command.SetAction(parse =>
         {
             int t = parse.GetValue(threads);
             if (t < 1) { Console.Error.WriteLine($"--threads must be at least 1 (got {t})"); return 2; }
             ParallelRunner.Threads = t;
             bool q = parse.GetValue(quick);
-            var runner = new KernelRunner(q ? 3 : 7, q ? 0.02 : 0.08, parse.GetValue(filter));
-            Console.WriteLine($"engine: normsharp on .NET {Environment.Version}, threads {t}, AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
+            var runner = new KernelRunner(q ? 3 : 7, q ? 0.02 : 0.08, parse.GetValue(filter), parse.GetValue(cpuTime));
+            Console.WriteLine($"engine: normsharp on .NET {Environment.Version}, threads {t}, clock {(parse.GetValue(cpuTime) ? "cpu" : "wall")}, AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
             Run(runner);
             return 0;
         });
@@ -178,14 +179,14 @@ internal static class BenchKernelsCommand
     }
 
     /// <summary>Times and prints one kernel (when the filter lets it through).</summary>
-    private sealed class KernelRunner(int windows, double windowSeconds, string? filter)
+    private sealed class KernelRunner(int windows, double windowSeconds, string? filter, bool cpuTime)
     {
         public bool Wants(string name) => string.IsNullOrEmpty(filter) || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
 
         public void Time(string name, Action action, double flops, double bytes)
         {
             if (!Wants(name)) return;
-            var t = BenchTiming.Measure(action, windows, windowSeconds);
+            var t = BenchTiming.Measure(action, windows, windowSeconds, cpuTime);
             string gflops = flops > 0 ? BenchTiming.F(flops / t.Median / 1e9, 1) : "-";
             string gbs = bytes > 0 ? BenchTiming.F(bytes / t.Median / 1e9, 1) : "-";
             Console.WriteLine($"kernel {name} ms {BenchTiming.F(t.Median * 1e3, 4)} min {BenchTiming.F(t.Min * 1e3, 4)} " +
