@@ -6,6 +6,7 @@
 #   bench/compare.sh --quick         # fewer steps and rounds (a smoke run, ~2 minutes)
 #   bench/compare.sh --scaling       # also MLP+BN at 1 and 2 threads, batch 32 … 1024
 #   bench/compare.sh --only train    # or --only kernels
+#   bench/compare.sh --only kernels --threads 1 --cpu-time   # kernels timed in process CPU seconds
 #
 # Needs: a Release build (dotnet build NormSharp.slnx -c Release) and /usr/bin/python3 with Debian's
 # python3-torch and libopenblas0-pthread. Ratio = NormSharp examples/s ÷ PyTorch examples/s (training) or
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=3 STEPS=60 WARMUP=20 QUICK="" SCALING=0 ONLY="" THREADS=2
+ROUNDS=3 STEPS=60 WARMUP=20 QUICK="" SCALING=0 ONLY="" THREADS=2 CPU=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) ROUNDS=2 STEPS=20 WARMUP=10 QUICK=--quick ;;
@@ -24,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --threads) THREADS="$2"; shift ;;
     --scaling) SCALING=1 ;;
     --only) ONLY="$2"; shift ;;
+    --cpu-time) CPU=--cpu-time ;;
     *) echo "compare.sh: unknown argument '$1' (see the header of bench/compare.sh)" >&2; exit 2 ;;
   esac
   shift
@@ -80,11 +82,11 @@ if [[ "$ONLY" != train ]]; then
   for t in $( [[ $SCALING == 1 ]] && echo 1 2 || echo "$THREADS" ); do
     : >"$TMP/kns"; : >"$TMP/kpt"
     for ((r = 0; r < 2; r++)); do
-      ns kernels --threads "$t" $QUICK | grep '^kernel ' >>"$TMP/kns"
-      pt --kernels --threads "$t" $QUICK | grep '^kernel ' >>"$TMP/kpt"
+      ns kernels --threads "$t" $QUICK $CPU | grep '^kernel ' >>"$TMP/kns"
+      pt --kernels --threads "$t" $QUICK $CPU | grep '^kernel ' >>"$TMP/kpt"
     done
     echo
-    echo "Kernels, $t thread(s): median ms over windows, best of 2 interleaved rounds each; ratio = PyTorch ms / NormSharp ms"
+    echo "Kernels, $t thread(s), ${CPU:+CPU-time }clock: median ms over windows, best of 2 interleaved rounds each; ratio = PyTorch ms / NormSharp ms"
     echo
     /usr/bin/python3 - "$TMP/kns" "$TMP/kpt" <<'EOF'
 import sys
