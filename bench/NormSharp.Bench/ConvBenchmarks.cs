@@ -5,8 +5,9 @@ using NormSharp.Layers;
 namespace NormSharp.Bench;
 
 /// <summary>
-/// LeNet-5's convolutions at batch 256 (d2l's LeNet+BN): conv1 1→6, k5 on 28×28 and conv2 6→16, k5 on
-/// 12×12, forward and backward. conv1 is the first layer, so its backward computes dW and db only.
+/// LeNet-5's convolutions at batch 256 (d2l's LeNet+BN, as <c>ModelZoo.LeNet</c> builds it): conv1 1→6, k5,
+/// padding 2 on 28×28 and conv2 6→16, k5 on 14×14 (100 output positions), forward and backward. conv1 is the
+/// first layer, so its backward computes dW and db only.
 /// Run: <c>dotnet run -c Release --project bench/NormSharp.Bench -- --filter '*ConvBenchmarks*'</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -20,12 +21,12 @@ public class ConvBenchmarks
     public void Setup()
     {
         var rng = new Rng(42);
-        _conv1 = new Conv2d(1, 6, 5, rng: rng) { NeedsInputGradient = false };
+        _conv1 = new Conv2d(1, 6, 5, padding: 2, rng: rng) { NeedsInputGradient = false };
         _conv2 = new Conv2d(6, 16, 5, rng: rng);
         _x1 = Random(rng, Batch, 1, 28, 28);
-        _dy1 = Random(rng, Batch, 6, 24, 24);
-        _x2 = Random(rng, Batch, 6, 12, 12);
-        _dy2 = Random(rng, Batch, 16, 8, 8);
+        _dy1 = Random(rng, Batch, 6, 28, 28);
+        _x2 = Random(rng, Batch, 6, 14, 14);
+        _dy2 = Random(rng, Batch, 16, 10, 10);
         _conv1.Forward(_x1);
         _conv2.Forward(_x2);
     }

@@ -19,5 +19,6 @@ internal static class CommandCatalog
         yield return BnCommand.Create();
         yield return TransferCommand.Create();
         yield return Train.TrainCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

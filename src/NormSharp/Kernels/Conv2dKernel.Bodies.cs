@@ -4,8 +4,9 @@ namespace NormSharp.Kernels;
 
 public static unsafe partial class Conv2dKernel
 {
-    // Workspace layout, per chunk c: col at [c·colSize], partial dW at [chunks·colSize + c·weightSize],
-    // partial db at [chunks·(colSize + weightSize) + c·C_out].
+    // Workspace layout, per chunk c: col at [c·colSize] (rows × ColumnStride, then C_out × ColumnStride of
+    // padded-plane scratch when the stride pads), partial dW at [chunks·colSize + c·partialSize], partial db at
+    // [chunks·(colSize + partialSize) + c·C_out].
 
     /// <summary>y_n = W · im2col(x_n) + b for the images of one chunk.</summary>
     private readonly struct ForwardBody(Conv2dGeometry g, int chunks, float* x, float* w, float* bias, float* y, float* workspace)
@@ -13,19 +14,26 @@ public static unsafe partial class Conv2dKernel
     {
         public void Execute(int chunk)
         {
-            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels;
+            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels, ld = ColumnStride(g);
             var weight = new ReadOnlySpan<float>(w, g.WeightSize);
             float* col = workspace + (long)chunk * ColumnSize(g);
+            float* planes = PaddedPlanes(g, col);
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
                 float* image = x + (long)n * g.InputImageSize;
                 float* outImage = y + (long)n * g.OutputImageSize;
                 if (g.IsPointwise) col = image;
-                else Im2Col(g, image, col);
+                else Im2Col(g, image, col, ld);
                 var output = new Span<float>(outImage, g.OutputImageSize);
                 if (UseDirectProducts)
                 {
-                    MultiplyRows(outC, cols, rows, w, rows, 1, col, outImage, rowInit: bias);
+                    // Whole 16-lane vectors over padded planes, then the planes' first H'·W' values into y.
+                    if (planes == null) MultiplyRows(outC, cols, rows, w, rows, 1, col, outImage, rowInit: bias);
+                    else
+                    {
+                        MultiplyRows(outC, ld, rows, w, rows, 1, col, planes, rowInit: bias);
+                        CopyPlanes(outC, cols, planes, ld, outImage, cols);
+                    }
                     continue;
                 }
                 Gemm.Sgemm(false, false, outC, cols, rows, 1f, weight, rows,
@@ -46,9 +54,10 @@ public static unsafe partial class Conv2dKernel
     {
         public void Execute(int chunk)
         {
-            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels;
+            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels, ld = ColumnStride(g);
             var weight = new ReadOnlySpan<float>(w, g.WeightSize);
             float* col = workspace + (long)chunk * ColumnSize(g);
+            float* planes = PaddedPlanes(g, col);
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
                 float* gradOutImage = dy + (long)n * g.OutputImageSize;
@@ -56,12 +65,21 @@ public static unsafe partial class Conv2dKernel
                 float* image = dx + (long)n * g.InputImageSize;
                 // A pointwise convolution's dcol is dx itself.
                 float* target = g.IsPointwise ? image : col;
-                if (UseDirectProducts) MultiplyRows(rows, cols, outC, w, 1, rows, gradOutImage, target);
+                if (UseDirectProducts)
+                {
+                    float* source = gradOutImage;
+                    if (planes != null)
+                    {
+                        PadPlanes(outC, cols, gradOutImage, planes, ld);
+                        source = planes;
+                    }
+                    MultiplyRows(rows, ld, outC, w, 1, rows, source, target);
+                }
                 else Gemm.Sgemm(true, false, rows, cols, outC, 1f, weight, rows, gradOut, cols,
                     0f, new Span<float>(target, rows * cols), cols);
                 if (g.IsPointwise) continue;
                 new Span<float>(image, g.InputImageSize).Clear();
-                Col2ImAdd(g, col, image);
+                Col2ImAdd(g, col, image, ld);
             }
         }
     }
@@ -77,8 +95,9 @@ public static unsafe partial class Conv2dKernel
 
         public void Execute(int chunk)
         {
-            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels;
+            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels, ld = ColumnStride(g);
             float* col = workspace + (long)chunk * ColumnSize(g);
+            float* planes = PaddedPlanes(g, col);
             var partialW = new Span<float>(PartialWeight(chunk), g.WeightSize);
             float* partialB = PartialBias(chunk);
             float beta = 0f;
@@ -88,11 +107,22 @@ public static unsafe partial class Conv2dKernel
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
                 float* image = x + (long)n * g.InputImageSize;
-                var gradOut = new ReadOnlySpan<float>(dy + (long)n * g.OutputImageSize, g.OutputImageSize);
+                float* gradOutImage = dy + (long)n * g.OutputImageSize;
+                var gradOut = new ReadOnlySpan<float>(gradOutImage, g.OutputImageSize);
                 if (g.IsPointwise) col = image;
-                else Im2Col(g, image, col);
-                if (laneSums) AccumulateLanes(outC, rows, cols, dy + (long)n * g.OutputImageSize, col, PartialWeight(chunk));
-                else if (UseDirectProducts) MultiplyTransposed(outC, rows, cols, dy + (long)n * g.OutputImageSize, col, PartialWeight(chunk), beta != 0f);
+                else Im2Col(g, image, col, ld);
+                if (laneSums)
+                {
+                    // Zero-padded planes of dy against zero-padded rows of col: the pads add exact zeros.
+                    float* source = gradOutImage;
+                    if (planes != null)
+                    {
+                        PadPlanes(outC, cols, gradOutImage, planes, ld);
+                        source = planes;
+                    }
+                    AccumulateLanes(outC, rows, ld, source, col, PartialWeight(chunk));
+                }
+                else if (UseDirectProducts) MultiplyTransposed(outC, rows, cols, gradOutImage, col, PartialWeight(chunk), beta != 0f);
                 else Gemm.Sgemm(false, true, outC, rows, cols, 1f, gradOut, cols,
                     new ReadOnlySpan<float>(col, rows * cols), cols, beta, partialW, rows);
                 beta = 1f;
@@ -101,6 +131,36 @@ public static unsafe partial class Conv2dKernel
             }
             if (laneSums) ReduceLanes(g.WeightSize, PartialWeight(chunk));
             else if (beta == 0f) partialW.Clear(); // a chunk without images contributes nothing
+        }
+    }
+
+    /// <summary>Row stride of the im2col matrix: H'·W' rounded up to whole 16-lane vectors for the direct
+    /// products (LeNet's conv2 has 10·10 = 100 positions: 6 vectors and a 4-wide tail that ran scalar and
+    /// kept the weight gradient off its lane-sum path), else H'·W'. A pointwise convolution reads the input
+    /// itself, unpadded.</summary>
+    private static int ColumnStride(in Conv2dGeometry g) =>
+        UseDirectProducts && !g.IsPointwise ? (g.ColumnCols + 15) & ~15 : g.ColumnCols;
+
+    /// <summary>The C_out × <see cref="ColumnStride"/> scratch after a chunk's im2col matrix, or null when
+    /// the stride does not pad (y and dy planes are then used as they are).</summary>
+    private static float* PaddedPlanes(in Conv2dGeometry g, float* col) =>
+        ColumnStride(g) == g.ColumnCols ? null : col + (long)g.ColumnRows * ColumnStride(g);
+
+    /// <summary>dst[o, 0 … cols) = src[o, 0 … cols) for o &lt; planes, with row strides.</summary>
+    private static void CopyPlanes(int planes, int cols, float* src, int ldSrc, float* dst, int ldDst)
+    {
+        for (int o = 0; o < planes; o++)
+            new ReadOnlySpan<float>(src + (long)o * ldSrc, cols).CopyTo(new Span<float>(dst + (long)o * ldDst, cols));
+    }
+
+    /// <summary>Copies planes [planes, cols] into stride-<paramref name="ld"/> rows with zeros after each plane.</summary>
+    private static void PadPlanes(int planes, int cols, float* src, float* dst, int ld)
+    {
+        for (int o = 0; o < planes; o++)
+        {
+            float* row = dst + (long)o * ld;
+            new ReadOnlySpan<float>(src + (long)o * cols, cols).CopyTo(new Span<float>(row, cols));
+            for (int j = cols; j < ld; j++) row[j] = 0;
         }
     }
 }

@@ -5,23 +5,25 @@ namespace NormSharp.Kernels;
 public static unsafe partial class Conv2dKernel
 {
     /// <summary>
-    /// Unfolds one image x[C, H, W] into col[C·k·k, H'·W']:
-    /// col[(c·k + u)·k + v, i·W' + j] = x[c, i·s + u − p, j·s + v − p], or 0 outside the image (Caffe's im2col).
+    /// Unfolds one image x[C, H, W] into col[C·k·k, H'·W'] with row stride <paramref name="ld"/> ≥ H'·W':
+    /// col[(c·k + u)·k + v, i·W' + j] = x[c, i·s + u − p, j·s + v − p], or 0 outside the image (Caffe's im2col);
+    /// the columns H'·W' … ld − 1 of every row are zeroed (the vector lanes past the end of a row).
     /// </summary>
     /// <remarks>For each (c, u, v, i) the in-image columns j form one range [jStart, jEnd), so the padding is
     /// written as two zero runs and, at stride 1, the rest is one contiguous copy.</remarks>
-    internal static void Im2Col(in Conv2dGeometry g, float* x, float* col)
+    internal static void Im2Col(in Conv2dGeometry g, float* x, float* col, int ld)
     {
         int height = g.Height, width = g.Width, k = g.KernelSize, s = g.Stride, p = g.Padding;
-        int outH = g.OutHeight, outW = g.OutWidth;
+        int outH = g.OutHeight, outW = g.OutWidth, cols = outH * outW;
         for (int c = 0; c < g.InChannels; c++)
         {
             float* plane = x + (long)c * height * width;
             for (int u = 0; u < k; u++)
                 for (int v = 0; v < k; v++)
                 {
-                    float* row = col + (long)((c * k + u) * k + v) * outH * outW;
+                    float* row = col + (long)((c * k + u) * k + v) * ld;
                     ColumnRange(v, s, p, width, outW, out int jStart, out int jEnd);
+                    for (int j = cols; j < ld; j++) row[j] = 0;
                     for (int i = 0; i < outH; i++)
                     {
                         float* dst = row + i * outW;
@@ -44,10 +46,11 @@ public static unsafe partial class Conv2dKernel
     }
 
     /// <summary>
-    /// Folds col[C·k·k, H'·W'] back into one image, adding: dx[c, i·s + u − p, j·s + v − p] += col[(c·k + u)·k + v, i·W' + j]
-    /// for in-image positions (the adjoint of <see cref="Im2Col"/>). <paramref name="dx"/> must be cleared first.
+    /// Folds col[C·k·k, H'·W'] (row stride <paramref name="ld"/>) back into one image, adding:
+    /// dx[c, i·s + u − p, j·s + v − p] += col[(c·k + u)·k + v, i·W' + j] for in-image positions (the adjoint of
+    /// <see cref="Im2Col"/>). <paramref name="dx"/> must be cleared first.
     /// </summary>
-    internal static void Col2ImAdd(in Conv2dGeometry g, float* col, float* dx)
+    internal static void Col2ImAdd(in Conv2dGeometry g, float* col, float* dx, int ld)
     {
         int height = g.Height, width = g.Width, k = g.KernelSize, s = g.Stride, p = g.Padding;
         int outH = g.OutHeight, outW = g.OutWidth;
@@ -57,7 +60,7 @@ public static unsafe partial class Conv2dKernel
             for (int u = 0; u < k; u++)
                 for (int v = 0; v < k; v++)
                 {
-                    float* row = col + (long)((c * k + u) * k + v) * outH * outW;
+                    float* row = col + (long)((c * k + u) * k + v) * ld;
                     ColumnRange(v, s, p, width, outW, out int jStart, out int jEnd);
                     if (jStart >= jEnd) continue;
                     for (int i = 0; i < outH; i++)
@@ -77,12 +80,25 @@ public static unsafe partial class Conv2dKernel
 
     // Rows of LeNet's images are 8–28 floats: a library call per row costs more than the copy itself.
 
-    /// <summary>dst[0 … n) = src[0 … n), 8 lanes at a time.</summary>
+    /// <summary>dst[0 … n) = src[0 … n), 8 lanes at a time; the last 8 (or 4) overlap the previous ones
+    /// instead of a scalar tail (a copy may overlap itself: it writes what it read). Never touches memory
+    /// outside the two ranges.</summary>
     private static void CopyShort(float* src, float* dst, int n)
     {
-        int j = 0;
-        for (; j + 8 <= n; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
-        for (; j < n; j++) dst[j] = src[j];
+        if (n >= 8)
+        {
+            int j = 0;
+            for (; j + 8 < n; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+            Vector256.Store(Vector256.Load(src + n - 8), dst + n - 8);
+            return;
+        }
+        if (n >= 4)
+        {
+            Vector128.Store(Vector128.Load(src), dst);
+            Vector128.Store(Vector128.Load(src + n - 4), dst + n - 4);
+            return;
+        }
+        for (int j = 0; j < n; j++) dst[j] = src[j];
     }
 
     /// <summary>dst[0 … n) += src[0 … n), 8 lanes at a time.</summary>

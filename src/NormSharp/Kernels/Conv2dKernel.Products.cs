@@ -56,6 +56,29 @@ public static unsafe partial class Conv2dKernel
                 c20.Store(cp + 2 * n); c21.Store(cp + 2 * n + lanes);
                 c30.Store(cp + 3 * n); c31.Store(cp + 3 * n + lanes);
             }
+            for (; j + lanes <= n; j += lanes)
+            {
+                // A last 16 columns (n = 112 after im2col's padding): four rows, four independent chains
+                // instead of one latency-bound chain per row.
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                if (rowInit != null)
+                {
+                    c0 = Vector512.Create(rowInit[i]); c1 = Vector512.Create(rowInit[i + 1]);
+                    c2 = Vector512.Create(rowInit[i + 2]); c3 = Vector512.Create(rowInit[i + 3]);
+                }
+                float* bp = b + j;
+                float* ap = a0;
+                for (int p = 0; p < k; p++, bp += n, ap += colStride)
+                {
+                    var b0 = Vector512.Load(bp);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[0]), b0, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[rowStride]), b0, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[2 * rowStride]), b0, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[3 * rowStride]), b0, c3);
+                }
+                float* cp = c + (long)i * n + j;
+                c0.Store(cp); c1.Store(cp + n); c2.Store(cp + 2 * n); c3.Store(cp + 3 * n);
+            }
             for (int r = 0; r < 4; r++)
                 MultiplyRowTail(j, n, k, a0 + (long)r * rowStride, colStride, b, c + (long)(i + r) * n, rowInit == null ? 0 : rowInit[i + r]);
         }
@@ -233,6 +256,7 @@ public static unsafe partial class Conv2dKernel
     /// <summary>Whether the register-blocked products above run on this machine (else <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)">Gemm.Sgemm</see>).</summary>
     private static bool UseDirectProducts => Vector512.IsHardwareAccelerated;
 
-    /// <summary>Whether the weight gradient keeps 16 lane sums per weight across a chunk (k = H'·W' a multiple of 16).</summary>
-    private static bool UsesLaneSums(in Conv2dGeometry g) => UseDirectProducts && g.ColumnCols % 16 == 0;
+    /// <summary>Whether the weight gradient keeps 16 lane sums per weight across a chunk (k = the column stride,
+    /// a multiple of 16 whenever im2col pads it; a pointwise convolution's H'·W' only when it is one).</summary>
+    private static bool UsesLaneSums(in Conv2dGeometry g) => UseDirectProducts && ColumnStride(g) % 16 == 0;
 }

@@ -133,8 +133,14 @@ public static unsafe partial class Conv2dKernel
         return ParallelRunner.ChunksFor(g.Batch, grain);
     }
 
-    /// <summary>The im2col buffer one chunk needs (none for a pointwise convolution, whose input is its own matrix).</summary>
-    private static int ColumnSize(in Conv2dGeometry g) => g.IsPointwise ? 0 : g.ColumnRows * g.ColumnCols;
+    /// <summary>The im2col buffer one chunk needs (none for a pointwise convolution, whose input is its own matrix),
+    /// rows of <see cref="ColumnStride"/> floats, plus the padded output planes when that stride pads.</summary>
+    private static int ColumnSize(in Conv2dGeometry g)
+    {
+        if (g.IsPointwise) return 0;
+        int ld = ColumnStride(g);
+        return checked(g.ColumnRows * ld + (ld == g.ColumnCols ? 0 : g.OutChannels * ld));
+    }
 
     /// <summary>First image of chunk <paramref name="chunk"/> of <paramref name="chunks"/> over <paramref name="batch"/> images.</summary>
     private static int ChunkStart(int chunk, int chunks, int batch) => (int)((long)batch * chunk / chunks);

@@ -35,6 +35,8 @@ public class ConvKernelTests
     [Theory]
     [InlineData(9, 1, 28, 28, 6, 5, 1, 0)]   // LeNet conv1, several chunks at 2 threads
     [InlineData(5, 6, 12, 12, 16, 5, 1, 0)]  // LeNet conv2
+    [InlineData(9, 1, 28, 28, 6, 5, 1, 2)]   // d2l LeNet conv1 (padding 2)
+    [InlineData(5, 6, 14, 14, 16, 5, 1, 0)]  // d2l LeNet conv2: 100 positions, im2col rows padded to 112
     [InlineData(3, 4, 7, 9, 5, 1, 1, 0)]     // pointwise: the input is its own im2col matrix
     [InlineData(2, 3, 8, 8, 4, 3, 2, 1)]
     [InlineData(1, 2, 1, 1, 3, 3, 1, 1)]     // one pixel, all but the centre of the kernel in the padding
