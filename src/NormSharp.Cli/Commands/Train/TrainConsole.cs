@@ -47,11 +47,7 @@ internal sealed class TrainConsole(TrainSettings settings, DataLoader loader) : 
     void ITrainingCallback.OnStepEnd(TrainingProgress progress)
     {
         if (_bar is null) return;
-        if (progress.Epoch != _barEpoch)
-        {
-            _barEpoch = progress.Epoch;
-            _bar.Description = $"Epoch {progress.Epoch}/{TotalEpochs()}";
-        }
+        if (progress.Epoch != _barEpoch) _barEpoch = progress.Epoch; // a new epoch: the bar starts again
         _bar.Value = progress.StepInEpoch;
         _bar.Description = string.Create(CultureInfo.InvariantCulture, $"Epoch {progress.Epoch}/{TotalEpochs()} - loss: {progress.Loss:F4}");
     }

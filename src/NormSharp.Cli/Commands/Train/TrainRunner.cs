@@ -43,6 +43,8 @@ internal static class TrainRunner
         var data = TrainData.Load(s, TrainModelFactory.NeedsImages(s, custom));
         var model = TrainModelFactory.Build(s, custom, data);
         bool batchNorm = model.NamedModules().Any(m => m.Module is BatchNormBase);
+        if (batchNorm && s.BatchSize < 2)
+            throw new TrainArgumentException($"--batch-size {s.BatchSize}: '{s.Model}' has Batch Normalization, which cannot normalise a batch of one example");
         if (batchNorm && data.Train.Count < 2)
             throw new TrainArgumentException($"Batch Normalization needs at least 2 training examples; '{s.Dataset}' has {data.Train.Count}");
         // A last batch of one example cannot be batch-normalised (PyTorch raises too): drop it.
@@ -98,7 +100,7 @@ internal static class TrainRunner
         string validation = data.Validation is { } v ? string.Create(c, $", validation {v.Count}") : "";
         string resumed = resume is not null ? string.Create(c, $", resumed at step {resume.Step}") : "";
         console.Line(string.Create(c, $"{Describe(s, model)} on {data.Train.Name} ({data.Train.Count} examples{validation}), ") +
-                     string.Create(c, $"{s.Optimizer} lr {optimizer.LearningRate:G4}, batch {s.BatchSize}, {ParallelRunner.Threads} threads, seed {s.Seed}{resumed}"));
+                     string.Create(c, $"{s.Optimizer} lr {optimizer.LearningRate:G4}, batch {s.BatchSize}, {ParallelRunner.Threads} thread{(ParallelRunner.Threads == 1 ? "" : "s")}, seed {s.Seed}{resumed}"));
         memory?.Sample(resume?.Step ?? 0);
 
         FitResult result;
@@ -113,6 +115,12 @@ internal static class TrainRunner
             Console.Error.WriteLine("error: " + e.Message + "; " + KeptCheckpoint(s));
             return 1;
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // A layer refusing its input mid-run (shapes the up-front checks could not foresee).
+            Console.Error.WriteLine($"error: training failed: {e.Message.ReplaceLineEndings(" ")}; {KeptCheckpoint(s)}");
+            return 1;
+        }
         memory?.Sample(result.Steps);
         WriteOutputs(s, history.Records, resume, model);
         if (interrupt.SavedAtStep is { } saved)
@@ -122,7 +130,7 @@ internal static class TrainRunner
         }
         if (s.CheckpointPath is { } final) Checkpoint.Save(final, trainer, loader, TrainingPosition.After(result, loader), schedule);
         if (s.SavePath is { } save) ModelIO.Save(model, save, new Dictionary<string, string> { ["normsharp.dataset"] = s.Dataset });
-        PrintSummary(s, result, target, memory, console);
+        PrintSummary(s, result, target, memory);
         return 0;
     }
 
@@ -145,7 +153,7 @@ internal static class TrainRunner
         }
     }
 
-    private static void PrintSummary(TrainSettings s, FitResult result, StopAtTargetAccuracy? target, MemoryLog? memory, TrainConsole console)
+    private static void PrintSummary(TrainSettings s, FitResult result, StopAtTargetAccuracy? target, MemoryLog? memory)
     {
         var c = CultureInfo.InvariantCulture;
         var final = result.Final;
@@ -155,10 +163,9 @@ internal static class TrainRunner
         if (result.SkippedBatches > 0) line += string.Create(c, $", {result.SkippedBatches} batches skipped (non-finite)");
         if (target is not null) line += target.StepsToTarget is { } at ? string.Create(c, $", target {target.Target:P1} reached at step {at}") : ", target not reached";
         if (memory is { First: { } first, Last: { } last })
-            line += string.Create(c, $", memory: managed {first.Managed / 1e6:F1} → {last.Managed / 1e6:F1} MB, working set {first.WorkingSet / 1e6:F1} → {last.WorkingSet / 1e6:F1} MB ({memory.Samples} samples)");
+            line += string.Create(c, $", memory: live managed {first.Managed / 1e6:F1} → {last.Managed / 1e6:F1} MB, working set {first.WorkingSet / 1e6:F1} → {last.WorkingSet / 1e6:F1} MB ({memory.Samples} samples)");
         if (s.SavePath is { } save) line += $"; model saved to {save}";
         Console.WriteLine(line);
-        _ = console;
     }
 
     private static string Describe(TrainSettings s, Module model) => s.Model switch
