@@ -21,7 +21,7 @@ internal static class InspectCommand
         {
             string path = parse.GetValue(file)!;
             var (model, contents) = ModelFiles.Load(path, "file");
-            var console = ModelFiles.Console_();
+            var console = ModelFiles.Spectre();
             console.Write(Layers(model, path, contents));
             var bns = model.NamedModules().Where(m => m.Module is BatchNormBase).Select(m => (m.Name, Layer: (BatchNormBase)m.Module)).ToList();
             if (bns.Count > 0)

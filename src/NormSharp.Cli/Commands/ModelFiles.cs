@@ -74,7 +74,7 @@ internal static class ModelFiles
     }
 
     /// <summary>A Spectre console writing to the current <see cref="Console.Out"/> (so redirected output, and tests, see the tables).</summary>
-    public static IAnsiConsole Console_() =>
+    public static IAnsiConsole Spectre() =>
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
 
     /// <summary>The first non-container layer (decides the data layout and the ONNX input shape).</summary>

@@ -70,6 +70,18 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public void PredictFeedsImagesToConvolutionalModels()
+    {
+        string model = SaveLeNet();
+
+        var (code, output) = Run("predict", "--model", model, "--data", "fashion-mnist", "--split", "test", "--batch-size", "500");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("fashion-mnist/test: 10000 examples, 10 classes", output);
+        Assert.Contains("accuracy: ", output);
+    }
+
+    [Fact]
     public void PredictReadsCsvData()
     {
         var model = new Sequential(new Dense(3, 4, rng: new Rng(1)), new BatchNorm1d(4), new ReLU(), new Dense(4, 2, rng: new Rng(2)));
