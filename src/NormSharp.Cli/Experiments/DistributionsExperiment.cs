@@ -49,6 +49,7 @@ public sealed class DistributionsExperiment : IExperiment
             "(on the input too; batch statistics in training, EMA running statistics with decay 0.5). It plots each layer's values " +
             "every 50 steps: without BN ReLU units die and tanh units saturate; with BN the distributions stay spread.");
         var finalRows = new List<IReadOnlyList<string>>();
+        var health = new Dictionary<(string Activation, bool BatchNorm), (double Cost, double Unhealthy)>();
         var costSeries = new Dictionary<string, List<Series>>();
         foreach (string activation in (string[])["relu", "tanh"])
         {
@@ -97,6 +98,7 @@ public sealed class DistributionsExperiment : IExperiment
                     rowLabels, columnLabels, "value", histogram, Charts.ColorAt(batchNorm ? 0 : 3));
                 reporter.Remember(reporter.PathOf(file));
                 finalRows.Add(FinalRow(net, activation, label, costValues[^1]));
+                health[(activation, batchNorm)] = (costValues[^1], MeanUnhealthy(net, activation));
                 reporter.Progress.Log($"distributions: {activation}, {label}: final cost {costValues[^1]:G4}");
             }
         }
@@ -109,6 +111,7 @@ public sealed class DistributionsExperiment : IExperiment
             reporter.SavePng($"cost_{activation}.png", plot);
         }
         Describe(section, finalRows);
+        Summarize(section, health);
         reporter.WriteSection(Name, section);
     }
 
@@ -179,6 +182,33 @@ public sealed class DistributionsExperiment : IExperiment
         double mean = sum / values.Length;
         double std = Math.Sqrt(Math.Max(sumSq / values.Length - mean * mean, 0));
         stats.Add(activation, batchNorm, step, layer, mean, std, min, max, deadUnits, saturated);
+    }
+
+    /// <summary>Dead ReLU units (of 30) or the saturated tanh share, averaged over the hidden layers.</summary>
+    private static double MeanUnhealthy(ToyRegressionNet net, string activation)
+    {
+        double sum = 0;
+        for (int l = 0; l < net.HiddenLayers; l++)
+        {
+            var (dead, saturated) = UnitHealth(net.Activation(l), activation);
+            sum += dead is { } d ? d : saturated!.Value;
+        }
+        return sum / net.HiddenLayers;
+    }
+
+    /// <summary>The row of report.md's summary table: the seed's claims hold when BN leaves fewer dead/saturated units and a lower cost.</summary>
+    private static void Summarize(MarkdownSection section, Dictionary<(string Activation, bool BatchNorm), (double Cost, double Unhealthy)> health)
+    {
+        static string Cost(double c) => double.IsFinite(c) ? MarkdownSection.Cell(c, "G3") : "diverged";
+        var (reluPlain, reluBn) = (health[("relu", false)], health[("relu", true)]);
+        var (tanhPlain, tanhBn) = (health[("tanh", false)], health[("tanh", true)]);
+        bool reluHolds = reluBn.Unhealthy < reluPlain.Unhealthy && (!double.IsFinite(reluPlain.Cost) || reluBn.Cost < reluPlain.Cost);
+        bool tanhHolds = tanhBn.Unhealthy < tanhPlain.Unhealthy && tanhBn.Cost < tanhPlain.Cost;
+        section.Summarize(
+            $"final cost ReLU {Cost(reluPlain.Cost)} → {Cost(reluBn.Cost)} with BN, dead units per layer {MarkdownSection.Cell(reluPlain.Unhealthy, "0.#")} → {MarkdownSection.Cell(reluBn.Unhealthy, "0.#")} of 30; " +
+            $"tanh {Cost(tanhPlain.Cost)} → {Cost(tanhBn.Cost)}, saturated {MarkdownSection.Cell(tanhPlain.Unhealthy * 100, "0")}% → {MarkdownSection.Cell(tanhBn.Unhealthy * 100, "0")}%",
+            "without BN ReLU units die and tanh units saturate; with BN the layers' values stay spread",
+            $"{(reluHolds ? "✔" : "✘")} ReLU, {(tanhHolds ? "✔" : "✘")} tanh");
     }
 
     private static IReadOnlyList<string> FinalRow(ToyRegressionNet net, string activation, string label, double cost)
