@@ -18,9 +18,9 @@ public sealed class BatchSizeExperiment : IExperiment
     /// <inheritdoc />
     public string Description => "d2l: test accuracy vs batch size 1…500 with and without BN (BN cannot train on batches of one)";
 
-    /// <summary>Full: 10 batch sizes, half an epoch (30,000 examples) each; quick: 6 sizes, 3,000 examples of a 10k subset.</summary>
+    /// <summary>Full: 10 batch sizes, half an epoch (30,000 examples) each; quick: 6 sizes, 2,000 examples of a 10k subset.</summary>
     internal static (int[] Sizes, int Train, int Test, int Examples) Budget(bool quick) => quick
-        ? ([1, 2, 8, 32, 128, 500], 10_000, 1_000, 3_000)
+        ? ([1, 2, 8, 32, 128, 500], 10_000, 1_000, 2_000)
         : ([1, 2, 4, 8, 16, 32, 64, 128, 256, 500], 60_000, 10_000, 30_000);
 
     /// <inheritdoc />
