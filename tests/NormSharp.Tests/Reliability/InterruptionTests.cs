@@ -46,7 +46,7 @@ public sealed class InterruptionTests(ITestOutputHelper output, InterruptionTest
     private static int Trials => int.TryParse(Environment.GetEnvironmentVariable("NORMSHARP_KILL_TRIALS"), out int n) && n > 0 ? n : 2;
 
     [Fact]
-    public void SigintSavesACheckpointAndResumeFinishesBitIdentically()
+    public async Task SigintSavesACheckpointAndResumeFinishesBitIdentically()
     {
         string reference = Reference.Path;
         using var child = CliRunner.Start(_folder, [.. Options, "--checkpoint", F("c.safetensors"), "--checkpoint-every", "50"]);
@@ -54,8 +54,9 @@ public sealed class InterruptionTests(ITestOutputHelper output, InterruptionTest
         while (!File.Exists(F("c.safetensors")) && !child.HasExited) Thread.Sleep(2); // training is live
         using (var kill = Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
         Assert.True(child.WaitForExit(60_000), "the child did not stop after SIGINT");
-        Assert.True(child.ExitCode == 130, $"exit {child.ExitCode}: {error.Result}");
-        Assert.Contains("interrupted: checkpoint of step", error.Result);
+        string stderr = await error;
+        Assert.True(child.ExitCode == 130, $"exit {child.ExitCode}: {stderr}");
+        Assert.Contains("interrupted: checkpoint of step", stderr);
         long step = Checkpoint.ReadPosition(F("c.safetensors")).Step;
         Assert.InRange(step, 50, 999);
         var resumed = CliRunner.RunProcess(_folder, [.. Options, "--resume", F("c.safetensors"), "--save", F("resumed.safetensors")]);
