@@ -5,7 +5,7 @@
 #   bench/compare.sh                 # training workloads + kernels, 3 rounds each
 #   bench/compare.sh --quick         # fewer steps and rounds (a smoke run, ~2 minutes)
 #   bench/compare.sh --scaling       # also MLP+BN at 1 and 2 threads, batch 32 … 1024
-#   bench/compare.sh --only train    # or --only kernels
+#   bench/compare.sh --only train    # or --only kernels, or --only scaling (the scaling rows alone)
 #   bench/compare.sh --only kernels --threads 1 --cpu-time   # kernels timed in process CPU seconds
 #
 # Needs: a Release build (dotnet build NormSharp.slnx -c Release) and /usr/bin/python3 with Debian's
@@ -63,14 +63,17 @@ print(f"| {name} | {sa:,.0f} (±{spread(a):.0f}%) | {sb:,.0f} (±{spread(b):.0f}
 EOF
 }
 
+if [[ "$ONLY" == scaling ]]; then SCALING=1; fi
 if [[ "$ONLY" != kernels ]]; then
   echo
   echo "| workload | NormSharp ex/s (spread) | PyTorch ex/s (spread) | ratio (per-round range) | ratio per CPU-second | arguments |"
   echo "|---|---|---|---|---|---|"
-  train "MLP 7-layer +BN, batch 500" --model mlp --bn --batch-size 500 --threads "$THREADS"
-  train "MLP 7-layer, batch 500" --model mlp --batch-size 500 --threads "$THREADS"
-  train "LeNet-5 +BN, batch 256" --model lenet --bn --batch-size 256 --threads "$THREADS"
-  train "LeNet-5, batch 256" --model lenet --batch-size 256 --threads "$THREADS"
+  if [[ "$ONLY" != scaling ]]; then
+    train "MLP 7-layer +BN, batch 500" --model mlp --bn --batch-size 500 --threads "$THREADS"
+    train "MLP 7-layer, batch 500" --model mlp --batch-size 500 --threads "$THREADS"
+    train "LeNet-5 +BN, batch 256" --model lenet --bn --batch-size 256 --threads "$THREADS"
+    train "LeNet-5, batch 256" --model lenet --batch-size 256 --threads "$THREADS"
+  fi
   if [[ $SCALING == 1 ]]; then
     for t in 1 2; do train "MLP +BN, batch 500, $t thread(s)" --model mlp --bn --batch-size 500 --threads $t; done
     for b in 32 64 128 256 512 1024; do train "MLP +BN, batch $b" --model mlp --bn --batch-size $b --threads "$THREADS"; done
@@ -78,7 +81,7 @@ if [[ "$ONLY" != kernels ]]; then
   fi
 fi
 
-if [[ "$ONLY" != train ]]; then
+if [[ "$ONLY" != train && "$ONLY" != scaling ]]; then
   for t in $( [[ $SCALING == 1 ]] && echo 1 2 || echo "$THREADS" ); do
     : >"$TMP/kns"; : >"$TMP/kpt"
     for ((r = 0; r < 2; r++)); do

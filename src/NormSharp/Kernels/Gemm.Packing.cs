@@ -67,7 +67,15 @@ public static unsafe partial class Gemm
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
+        {
             for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+            // MR = 12 (a transposed A's rows): 8 + 4 without a scalar loop.
+            if (i + 4 <= count)
+            {
+                Vector128.Store(Vector128.Load(src + i), dst + i);
+                i += 4;
+            }
+        }
         for (; i < count; i++) dst[i] = src[i];
         for (; i < width; i++) dst[i] = 0;
     }
