@@ -10,7 +10,8 @@ namespace NormSharp.Onnx;
 /// Writes an eval-mode model as an ONNX file (IR 8, opset <see cref="OnnxExportOptions.Opset"/>) that ONNX
 /// Runtime, PyTorch's <c>onnx2torch</c> or any other ONNX consumer runs: Dense → Gemm, Conv2d → Conv,
 /// MaxPool2d/AvgPool2d → MaxPool/AveragePool, Flatten → Flatten, BatchNorm → BatchNormalization (or folded
-/// into the layer before, <see cref="OnnxExportOptions.FoldBatchNorm"/>), Sequential → its layers in order.
+/// into the layer before, <see cref="OnnxExportOptions.FoldBatchNorm"/>), PReLU → PRelu, RReLU → LeakyRelu with
+/// the eval slope, Dropout → nothing, Residual → body and shortcut + Add, Sequential → its layers in order.
 /// </summary>
 /// <remarks>
 /// <para>The graph computes what <see cref="Module.Forward"/> computes in eval mode: running BN statistics,
@@ -48,7 +49,7 @@ public static class OnnxExporter
         builder.Unique(options.InputName);
         builder.Graph.Input.Add(OnnxGraphBuilder.FloatValue(options.InputName, dims, symbols));
 
-        string last = new OnnxLayerWriter(builder).Write(model, "", options.InputName);
+        string last = new OnnxLayerWriter(builder).Write(model, "", options.InputName, dims.Length).Output;
         // The graph output must be produced by a node; an empty model (or identities only) gets one Identity.
         if (last == options.InputName || builder.Graph.Node.Count == 0)
             last = builder.Node("Identity", "Identity", [last], options.OutputName);
@@ -77,7 +78,7 @@ public static class OnnxExporter
             for (int i = 0; i < exampleShape.Length; i++) dims[i + 1] = exampleShape[i];
             return (dims, ["N", .. exampleShape.Select((_, i) => $"d{i + 1}")]);
         }
-        var first = model.NamedModules().Select(m => m.Module).FirstOrDefault(m => m is not Sequential);
+        var first = model.NamedModules().Select(m => m.Module).FirstOrDefault(m => m is not (Sequential or Residual));
         return first switch
         {
             Dense d => ([null, d.InFeatures], ["N", "features"]),

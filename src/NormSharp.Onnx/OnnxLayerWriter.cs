@@ -7,22 +7,49 @@ namespace NormSharp.Onnx;
 /// One ONNX node (or none) per NormSharp layer, each with the attributes that make ONNX's operator compute
 /// exactly the layer's eval-mode forward (operator definitions: ONNX docs/Operators.md, opset 13).
 /// </summary>
+/// <remarks>The rank of each value is tracked (not its dimensions, which may be symbolic) because PRelu's
+/// per-channel slope must be shaped [C, 1, …] to broadcast over dimension 1 of the input.</remarks>
 internal sealed class OnnxLayerWriter(OnnxGraphBuilder builder)
 {
     /// <summary>Appends the nodes of <paramref name="module"/> (state-dict prefix <paramref name="path"/>) reading
-    /// <paramref name="input"/>; returns the name of its output value.</summary>
-    public string Write(Module module, string path, string input)
+    /// <paramref name="input"/> of rank <paramref name="rank"/>; returns the name and rank of its output value.</summary>
+    public (string Output, int Rank) Write(Module module, string path, string input, int rank)
     {
-        string At(string name) => path.Length == 0 ? name : $"{path}.{name}";
+        switch (module)
+        {
+            case Sequential sequential:
+                foreach (var (name, child) in sequential.Children()) (input, rank) = Write(child, At(path, name), input, rank);
+                return (input, rank);
+            case Residual residual:
+                return WriteResidual(residual, path, input, rank);
+            case Flatten:
+                return (WriteLayer(module, path, input, rank), 2);
+            default:
+                return (WriteLayer(module, path, input, rank), rank);
+        }
+    }
+
+    private static string At(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+    /// <summary>y = body(x) + shortcut(x): both branches read the same value, an Add joins them (He et al. 2016, eq. 1).</summary>
+    private (string Output, int Rank) WriteResidual(Residual residual, string path, string input, int rank)
+    {
+        var (body, bodyRank) = Write(residual.Body, At(path, "body"), input, rank);
+        string shortcut = residual.Shortcut is null ? input : Write(residual.Shortcut, At(path, "shortcut"), input, rank).Output;
+        return (builder.Node("Add", At(path, "Add"), [body, shortcut], path.Length == 0 ? "Add.out" : $"{path}.out"), bodyRank);
+    }
+
+    /// <summary>The node (or none) of a layer that is not a container; its output has its input's rank, Flatten's aside.</summary>
+    private string WriteLayer(Module module, string path, string input, int rank)
+    {
+        string At(string name) => OnnxLayerWriter.At(path, name);
         string Node(string op, IEnumerable<string> inputs, params Proto.AttributeProto[] attributes) =>
             builder.Node(op, path.Length == 0 ? op : $"{path}.{op}", inputs, $"{(path.Length == 0 ? op : path)}.out", attributes);
 
         switch (module)
         {
-            case Sequential sequential:
-                foreach (var (name, child) in sequential.Children()) input = Write(child, At(name), input);
-                return input;
             case Identity:
+            case Dropout: // eval mode: the identity (inverted dropout scales in training only)
                 return input;
             case Dense dense:
             {
@@ -59,6 +86,11 @@ internal sealed class OnnxLayerWriter(OnnxGraphBuilder builder)
                 return Node("Relu", [input]);
             case LeakyReLU leaky:
                 return Node("LeakyRelu", [input], Float("alpha", leaky.NegativeSlope));
+            case RReLU rrelu:
+                // Eval mode uses the fixed mean slope (lower + upper)/2, which is LeakyRelu's α.
+                return Node("LeakyRelu", [input], Float("alpha", rrelu.EvalSlope));
+            case PReLU prelu:
+                return Node("PRelu", [input, PReluSlope(prelu, At("weight"), rank, path)]);
             case ELU elu:
                 return Node("Elu", [input], Float("alpha", elu.Alpha));
             case SELU:
@@ -70,8 +102,26 @@ internal sealed class OnnxLayerWriter(OnnxGraphBuilder builder)
                 return Node("Tanh", [input]);
             default:
                 throw new NotSupportedException(
-                    $"layer '{(path.Length == 0 ? "(root)" : path)}' ({module.Describe()}) has no ONNX export (supported: Sequential, Identity, Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh)");
+                    $"layer '{(path.Length == 0 ? "(root)" : path)}' ({module.Describe()}) has no ONNX export (supported: Sequential, Residual, Identity, Dropout, Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm, ReLU, LeakyReLU, PReLU, RReLU, ELU, SELU, Sigmoid, Tanh)");
         }
+    }
+
+    /// <summary>
+    /// The slope initializer: ONNX's PRelu broadcasts the slope unidirectionally from the right (numpy rules), so a
+    /// per-channel slope over dimension 1 of a rank-r input is shaped [C, 1, …, 1] with r − 2 ones ([C] for
+    /// [N, C], [C, 1, 1] for NCHW); a shared slope is [1].
+    /// </summary>
+    private string PReluSlope(PReLU prelu, string name, int rank, string path)
+    {
+        var slope = prelu.WeightParameter.Value.Span;
+        if (prelu.NumParameters == 1) return builder.Initializer(name, slope, 1);
+        if (rank < 2)
+            throw new NotSupportedException(
+                $"layer '{path}' ({prelu.Describe()}) has one slope per channel but its input has rank {rank} (needs [N, C, …])");
+        var shape = new int[rank - 1];
+        Array.Fill(shape, 1);
+        shape[0] = prelu.NumParameters;
+        return builder.Initializer(name, slope, shape);
     }
 
     private string BatchNormalization(BatchNormBase bn, string path, Func<string, string> at,

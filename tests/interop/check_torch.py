@@ -78,6 +78,19 @@ def write_safetensors(path, tensors, metadata=None):
             f.write(chunk)
 
 
+class Residual(nn.Module):
+    """NormSharp's Residual: body(x) + shortcut(x), the shortcut the identity when absent. The attribute names make
+    the state-dict keys NormSharp's (body.0.weight, shortcut.1.running_mean)."""
+
+    def __init__(self, body, shortcut=None):
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut  # None registers no submodule, so no shortcut.* keys
+
+    def forward(self, x):
+        return self.body(x) + (x if self.shortcut is None else self.shortcut(x))
+
+
 def build(node):
     """The torch.nn module for one node of NormSharp's architecture JSON ({"type": ..., "args": {...}})."""
     kind, args = node["type"], node.get("args", {})
@@ -103,6 +116,15 @@ def build(node):
         return nn.LeakyReLU(args.get("negativeSlope", 0.01))
     if kind == "ELU":
         return nn.ELU(args.get("alpha", 1.0))
+    if kind == "PReLU":
+        return nn.PReLU(args.get("numParameters", 1), init=args.get("init", 0.25))
+    if kind == "RReLU":  # eval mode: leaky ReLU with the slope (lower + upper)/2, as NormSharp
+        return nn.RReLU(args.get("lower", 1.0 / 8.0), args.get("upper", 1.0 / 3.0))
+    if kind == "Dropout":
+        return nn.Dropout(args.get("p", 0.5))
+    if kind == "Residual":
+        shortcut = args.get("shortcut")
+        return Residual(build(args["body"]), build(shortcut) if shortcut is not None else None)
     raise SystemExit(f"check_torch.py: no PyTorch equivalent for NormSharp layer type '{kind}'")
 
 
@@ -140,6 +162,8 @@ def export(args):
 
     with torch.no_grad():
         for module in model.modules():
+            if isinstance(module, nn.PReLU):  # distinct slopes, negative ones included, so a misplaced one shows
+                uniform(module.weight, -0.5, 0.8)
             if not isinstance(module, nn.modules.batchnorm._BatchNorm):
                 continue
             if module.affine:  # non-trivial BN state, so a lost or misplaced statistic changes the output

@@ -12,7 +12,8 @@ namespace NormSharp.Inference;
 /// <remarks>
 /// <para>The folded BN is replaced by <see cref="Identity"/> (as <c>torch.ao.quantization.fuse_modules</c>
 /// does), so every other layer keeps its state-dict name. The layer before it gains a bias when it had none.
-/// Pairs are found in every <see cref="Sequential"/>, nested ones included; anything else is copied as it is.</para>
+/// Pairs are found in every <see cref="Sequential"/>, nested ones included, also inside a <see cref="Residual"/>'s body
+/// and shortcut (state-dict names <c>….body.1</c>, <c>….shortcut.1</c>); anything else is copied as it is.</para>
 /// <para>Only BN layers that normalise with running statistics in eval mode are folded
 /// (<see cref="BatchNormBase.TrackRunningStats"/>), and only when their layout fits the layer before:
 /// a 1d BN of <see cref="Dense.OutFeatures"/> channels after a Dense (whose input is [N, features]: a 3D input
@@ -55,6 +56,9 @@ public static class BatchNormFolding
 
     private static Module FoldTree(Module module, string path, List<string> names)
     {
+        if (module is Residual residual)
+            return new Residual(FoldTree(residual.Body, Join(path, "body"), names),
+                residual.Shortcut is null ? null : FoldTree(residual.Shortcut, Join(path, "shortcut"), names));
         if (module is not Sequential sequential) return module;
         var layers = new List<Module>(sequential.Count);
         for (int i = 0; i < sequential.Count; i++)
@@ -141,6 +145,7 @@ public static class BatchNormFolding
         }
     }
 
-    private static string Join(string path, int index) =>
-        path.Length == 0 ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{path}.{index}";
+    private static string Join(string path, int index) => Join(path, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 }

@@ -68,6 +68,27 @@ public sealed class BatchNormFoldingTests
     }
 
     [Fact]
+    public void FoldsInsideResidualBodiesAndShortcuts()
+    {
+        var model = OnnxExportTests.WithRandomSlopes(PersistenceModels.WithRandomBatchNormState(OnnxExportTests.ResNetBlocks()));
+        var x = PersistenceModels.Input(10, 4, 2, 8, 8);
+        var expected = PersistenceModels.Predict(model, x);
+
+        var folded = BatchNormFolding.Fold(model, out var names);
+
+        string[] all = ["1", "3.body.1", "3.body.4", "5.body.1", "5.body.4", "5.shortcut.1", "10"];
+        Assert.Equal(all, names);
+        Assert.Equal(all.Order(), BatchNormFolding.Foldable(model).Order()); // Foldable lists outer Sequentials first
+        Assert.DoesNotContain(folded.NamedModules(), m => m.Module is BatchNormBase);
+        var block = (Residual)((Sequential)folded)[5];
+        Assert.True(((Conv2d)((Sequential)block.Shortcut!)[0]).Bias); // the projection's 1×1 convolution gained a bias
+        Assert.IsType<Identity>(((Sequential)block.Body)[4]);
+        Assert.Contains("5.shortcut.0.bias", folded.StateDict().Keys); // names kept: the BN's Identity holds index 1
+        Assert.Contains("5.body.2.weight", folded.StateDict().Keys);
+        Relative.Close(expected, folded.Forward(x).ToArray(), "folded ResNet blocks");
+    }
+
+    [Fact]
     public void LeavesWhatCannotBeFolded()
     {
         var rng = new Rng(6);

@@ -12,8 +12,10 @@ public sealed class OnnxExportTests
 {
     public static TheoryData<string, bool> Models => new()
     {
-        { "mlp", false }, { "mlp", true }, { "lenet", false }, { "lenet", true },
+        { "mlp", false }, { "mlp", true }, { "lenet", false }, { "lenet", true }, { "resnet", false }, { "resnet", true },
     };
+
+    private static readonly Dictionary<string, int> s_batchNormCount = new() { ["mlp"] = 2, ["lenet"] = 4, ["resnet"] = 7 };
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -27,7 +29,7 @@ public sealed class OnnxExportTests
         var actual = RunOnnx(OnnxExporter.ToBytes(model, options), x);
 
         Assert.Equal(OnnxExportOptions.Opset, proto.OpsetImport.Single().Version);
-        Assert.Equal(foldBatchNorm ? 0 : name == "mlp" ? 2 : 4, proto.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
+        Assert.Equal(foldBatchNorm ? 0 : s_batchNormCount[name], proto.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
         Relative.Close(expected, actual, $"{name} (fold: {foldBatchNorm}) in ONNX Runtime");
     }
 
@@ -79,6 +81,44 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void ResidualPReluRReluAndDropoutMapToTheirOperators()
+    {
+        var (model, _) = Build("resnet");
+        var graph = OnnxExporter.ToModelProto(model).Graph;
+        var slopes = graph.Initializer.ToDictionary(t => t.Name, t => t.Dims.ToArray());
+
+        // PRelu broadcasts its slope from the right: [C, 1, 1] over NCHW, [C] over [N, C], [1] when shared.
+        Assert.Equal([4L, 1, 1], slopes["2.weight"]);
+        Assert.Equal([1L], slopes["5.body.2.weight"]);
+        Assert.Equal([10L], slopes["11.weight"]);
+        Assert.Equal(4, graph.Node.Count(n => n.OpType == "PRelu"));
+        Assert.Equal(2, graph.Node.Count(n => n.OpType == "Add"));
+        var add = graph.Node.Single(n => n.Name == "5.Add");
+        Assert.Equal(["5.body.4.out", "5.shortcut.1.out"], add.Input);
+        Assert.Equal(["3.body.4.out", "2.out"], graph.Node.Single(n => n.Name == "3.Add").Input); // identity shortcut
+        var rrelu = graph.Node.Where(n => n.Name is "3.body.2.LeakyRelu" or "12.LeakyRelu").Select(n => n.Attribute.Single().F);
+        Assert.Equal([0.2f, (1f / 8f + 1f / 3f) / 2f], rrelu);
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "Dropout" || n.Name.StartsWith("7.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ModelsStartingWithAResidualInferTheInputShape()
+    {
+        var rng = new Rng(21);
+        var model = PersistenceModels.WithRandomBatchNormState(new Sequential(
+            new Residual(new Sequential(new Dense(6, 6, rng: rng), new BatchNorm1d(6), new PReLU(6, 0.1f)), new Dense(6, 6, rng: rng)),
+            new Dropout(0.2f), new Residual(new Dropout(0.4f))));
+        var x = PersistenceModels.Input(22, 8, 6);
+
+        var graph = OnnxExporter.ToModelProto(model).Graph;
+        var actual = RunOnnx(OnnxExporter.ToBytes(model), x);
+
+        Assert.Equal(6, graph.Input.Single().Type.TensorType.Shape.Dim[1].DimValue);
+        Assert.Equal("output", graph.Node[^1].Output.Single()); // Residual(Dropout) is x + x
+        Relative.Close(PersistenceModels.Predict(model, x), actual, "residual MLP with dropout in ONNX Runtime");
+    }
+
+    [Fact]
     public void ExportWritesAFileAtomically()
     {
         var (model, x) = Build("lenet");
@@ -104,9 +144,47 @@ public sealed class OnnxExportTests
         Assert.Contains("track_running_stats=False", Assert.Throws<NotSupportedException>(() => OnnxExporter.ToModelProto(batchStatistics)).Message);
     }
 
-    internal static (Module Model, Tensor X) Build(string name) => name == "mlp"
-        ? (PersistenceModels.WithRandomBatchNormState(PersistenceModels.MlpBn()), PersistenceModels.Input(3, 16, 20))
-        : (PersistenceModels.WithRandomBatchNormState(PersistenceModels.LeNetBn()), PersistenceModels.Input(4, 4, 1, 28, 28));
+    internal static (Module Model, Tensor X) Build(string name) => name switch
+    {
+        "mlp" => (PersistenceModels.WithRandomBatchNormState(PersistenceModels.MlpBn()), PersistenceModels.Input(3, 16, 20)),
+        "lenet" => (PersistenceModels.WithRandomBatchNormState(PersistenceModels.LeNetBn()), PersistenceModels.Input(4, 4, 1, 28, 28)),
+        "resnet" => (WithRandomSlopes(PersistenceModels.WithRandomBatchNormState(ResNetBlocks())), PersistenceModels.Input(5, 4, 2, 8, 8)),
+        _ => throw new ArgumentException($"unknown test model '{name}'", nameof(name)),
+    };
+
+    /// <summary>
+    /// Two ResNet basic blocks (He et al. 2016, fig. 2) on [N, 2, 8, 8]: Conv+BN+PReLU stem, an identity-shortcut block,
+    /// a stride-2 block with a projection shortcut (1×1 Conv + BN), then a head with BN, PReLU, RReLU and dropout —
+    /// every layer that came after the first exporter.
+    /// </summary>
+    internal static Sequential ResNetBlocks(ulong seed = 3)
+    {
+        var rng = new Rng(seed);
+        return new Sequential(
+            new Conv2d(2, 4, 3, padding: 1, bias: false, rng: rng), new BatchNorm2d(4), new PReLU(4),
+            new Residual(new Sequential(
+                new Conv2d(4, 4, 3, padding: 1, bias: false, rng: rng), new BatchNorm2d(4), new RReLU(0.1f, 0.3f),
+                new Conv2d(4, 4, 3, padding: 1, bias: false, rng: rng), new BatchNorm2d(4))),
+            new ReLU(),
+            new Residual(
+                new Sequential(
+                    new Conv2d(4, 6, 3, stride: 2, padding: 1, bias: false, rng: rng), new BatchNorm2d(6), new PReLU(),
+                    new Conv2d(6, 6, 3, padding: 1, bias: false, rng: rng), new BatchNorm2d(6)),
+                new Sequential(new Conv2d(4, 6, 1, stride: 2, bias: false, rng: rng), new BatchNorm2d(6))),
+            new PReLU(6), new Dropout(0.3f), new Flatten(),
+            new Dense(96, 10, rng: rng), new BatchNorm1d(10), new PReLU(10), new RReLU(), new Dropout(),
+            new Dense(10, 3, rng: rng));
+    }
+
+    /// <summary>Gives every PReLU distinct slopes, negative ones included, so a misplaced or mis-broadcast slope shows.</summary>
+    internal static T WithRandomSlopes<T>(T model, ulong seed = 9) where T : Module
+    {
+        var rng = new Rng(seed);
+        foreach (var (_, module) in model.NamedModules())
+            if (module is PReLU prelu)
+                for (int c = 0; c < prelu.NumParameters; c++) prelu.WeightParameter.Value[c] = rng.NextUniform(-0.5f, 0.8f);
+        return model;
+    }
 
     internal static float[] RunOnnx(byte[] model, Tensor x)
     {

@@ -7,7 +7,8 @@ namespace NormSharp.Tests.Inference;
 
 /// <summary>
 /// A model saved by NormSharp loads into the equivalent PyTorch model and predicts the same, and the reverse,
-/// via tests/interop/check_torch.py run by the system Python. Needs Debian's python3-torch (installed by
+/// via tests/interop/check_torch.py run by the system Python: MLP+BN, LeNet+BN and two ResNet blocks (Residual with
+/// identity and projection shortcuts, PReLU, RReLU in eval mode, Dropout). Needs Debian's python3-torch (installed by
 /// scripts/install-test-deps.sh); without it the tests fail and say how to install it.
 /// </summary>
 public sealed class TorchInteropTests(TorchInteropTests.Session session) : IClassFixture<TorchInteropTests.Session>
@@ -15,7 +16,7 @@ public sealed class TorchInteropTests(TorchInteropTests.Session session) : IClas
     private const string Python = "/usr/bin/python3";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(180);
 
-    public static TheoryData<string> Models => new() { "mlp", "lenet" };
+    public static TheoryData<string> Models => new() { "mlp", "lenet", "resnet" };
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -69,7 +70,7 @@ public sealed class TorchInteropTests(TorchInteropTests.Session session) : IClas
         {
             if (TorchProblem() is { } problem) return problem;
             var jobs = new List<string[]>();
-            foreach (string name in new[] { "mlp", "lenet" })
+            foreach (string name in new[] { "mlp", "lenet", "resnet" })
             {
                 var (model, x) = OnnxExportTests.Build(name);
                 string Path(string what) => _dir.File($"{name}.{what}");
