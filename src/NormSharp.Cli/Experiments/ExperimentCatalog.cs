@@ -8,6 +8,7 @@ public static class ExperimentCatalog
     [
         new DistributionsExperiment(),
         new DepthSweepExperiment(),
+        new StepTimeExperiment(),
         new ActivationsExperiment(),
         new LearningRateExperiment(),
         new BatchSizeExperiment(),
