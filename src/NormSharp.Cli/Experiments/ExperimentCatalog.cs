@@ -12,6 +12,7 @@ public static class ExperimentCatalog
         new LeNetExperiment(),
         new TransferExperiment(),
         new DepthSweepExperiment(),
+        new StepTimeExperiment(),
         new ActivationsExperiment(),
         new LearningRateExperiment(),
         new BatchSizeExperiment(),

@@ -117,4 +117,16 @@ public sealed class MlpExperimentQuickTests : IDisposable
         string markdown = File.ReadAllText(Path.Combine(dir, "activations.md"));
         foreach (string missing in ActivationsExperiment.Activations.Except(available)) Assert.Contains(missing, markdown);
     }
+
+    [Fact]
+    public void BnStepTime_WritesMediansForEveryDepth()
+    {
+        string dir = RunQuick(new StepTimeExperiment(), "ms_per_step.png");
+
+        var (depths, rounds, _) = StepTimeExperiment.Budget(quick: true);
+        Assert.Equal(depths.Length * 2 * rounds, ReadCsv(Path.Combine(dir, "step_times.csv")).Count);
+        var medians = ReadCsv(Path.Combine(dir, "step_time_medians.csv"));
+        Assert.Equal(depths.Select(d => d.ToString(CultureInfo.InvariantCulture)), medians.Select(r => r["depth"]));
+        Assert.All(medians, r => Assert.True(D(r["median_ms_no_bn"]) > 0 && D(r["median_ms_bn"]) > 0));
+    }
 }
