@@ -143,7 +143,7 @@ internal static class DepthSweepReport
                 var plain = find(a, 0, d);
                 var bn = find(a, 1, d);
                 timeRows.Add([a, $"{d}", MlpSeries.Number(plain.MsPerStep), MlpSeries.Number(bn.MsPerStep),
-                    MlpSeries.Number(100 * (bn.MsPerStep / plain.MsPerStep - 1), "+0;-0") + "%",
+                    MlpSeries.Number(100 * (bn.MsPerStep / plain.MsPerStep - 1), "+0;-0;0") + "%",
                     MlpSeries.Number(plain.SecondsToTarget, "0.0"), MlpSeries.Number(bn.SecondsToTarget, "0.0")]);
             }
         section.Paragraph("Time per step and wall time to 90% (eval mode, Keras BN). Several engineers share the machine's two cores, so single timings are noisy; the ratios over depths are the robust part.");
