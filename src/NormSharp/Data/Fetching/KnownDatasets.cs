@@ -24,6 +24,7 @@ public static class KnownDatasets
         [
             "https://ossci-datasets.s3.amazonaws.com/mnist/", // torchvision's primary mirror
             "http://yann.lecun.com/exdb/mnist/",
+            // Keras ships MNIST only as mnist.npz (not IDX), so it has no mirror here.
         ],
     };
 
@@ -42,6 +43,7 @@ public static class KnownDatasets
         HttpMirrors =
         [
             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", // torchvision's FashionMNIST mirror
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/", // Keras' fashion_mnist.load_data()
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         ],
     };
