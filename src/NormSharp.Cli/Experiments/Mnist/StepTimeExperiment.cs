@@ -59,7 +59,7 @@ public sealed class StepTimeExperiment : IExperiment
             double plain = Median(times[0]), bn = Median(times[1]);
             medians.Add((depth, plain, bn));
             summary.Add(depth, plain, bn, 100 * (bn / plain - 1));
-            reporter.Progress.Log($"bn-step-time: depth {depth}: {plain:F1} ms/step without BN, {bn:F1} with ({100 * (bn / plain - 1):+0;-0}%)");
+            reporter.Progress.Log($"bn-step-time: depth {depth}: {plain:F1} ms/step without BN, {bn:F1} with ({100 * (bn / plain - 1):+0;-0;0}%)");
         }
         task.Complete();
         reporter.WriteCsv("step_times.csv", samples);
@@ -80,7 +80,7 @@ public sealed class StepTimeExperiment : IExperiment
             (options.Quick ? " **Quick mode**: 3 depths, 3 rounds of 3 steps." : ""));
         section.Figure("ms_per_step.png", "ms per step", "Median milliseconds per training step against depth.");
         section.Table(["depth", "ms/step no BN", "ms/step BN", "BN overhead"], medians.Select(m => (IReadOnlyList<string>)[
-            m.Depth.ToString(CultureInfo.InvariantCulture), MlpSeries.Number(m.Plain, "0.0"), MlpSeries.Number(m.Bn, "0.0"), MlpSeries.Number(100 * (m.Bn / m.Plain - 1), "+0;-0") + "%"]));
+            m.Depth.ToString(CultureInfo.InvariantCulture), MlpSeries.Number(m.Plain, "0.0"), MlpSeries.Number(m.Bn, "0.0"), MlpSeries.Number(100 * (m.Bn / m.Plain - 1), "+0;-0;0") + "%"]));
         var deepest = medians[^1];
         section.Paragraph($"How this compares with the seed: at depth {deepest.Depth} a BN step takes {MlpSeries.Number(deepest.Bn)} ms against {MlpSeries.Number(deepest.Plain)} ms — " +
             (deepest.Bn > deepest.Plain ? "✔ BN makes each step slower" : "✘ no measurable slowdown") +
