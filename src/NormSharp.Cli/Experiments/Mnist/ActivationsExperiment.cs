@@ -20,7 +20,7 @@ public sealed class ActivationsExperiment : IExperiment
     /// <summary>The seed's activations, by <see cref="ActivationFactory"/> name.</summary>
     internal static readonly string[] Activations = ["relu", "leaky_relu", "prelu", "rrelu", "elu", "selu", "sigmoid", "tanh"];
 
-    /// <summary>The seed's initialisations (<see cref="WeightInit"/>).</summary>
+    /// <summary>The seed's initialisations: "he" (he_normal) and "xavier" (xavier_uniform), see <see cref="MlpRunner.Build"/>.</summary>
     internal static readonly string[] Inits = ["he", "xavier"];
 
     /// <summary>Full: 100 steps, accuracy every 10 steps on the first 5,000 test images (the sweep has 32 runs); quick: 15 steps on 10k/1k images.</summary>

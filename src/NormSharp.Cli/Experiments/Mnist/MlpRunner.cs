@@ -58,7 +58,10 @@ internal static class MlpRunner
     public static Sequential Build(MlpRunSpec spec, int inputs, int classes)
     {
         var model = ModelZoo.Mlp(inputs, spec.Hidden, classes, spec.ModelOptions());
-        if (spec.Init is { } init) WeightInit.Apply(model, init, new Rng(spec.Seed ^ 0x1417));
+        // The seed's two schemes: "he" = He et al. 2015, N(0, 2/fan_in) (Keras he_normal without truncation);
+        // "xavier" = Glorot & Bengio 2010, U(±√(6/(fan_in + fan_out))) (Keras' default glorot_uniform). Biases 0.
+        if (spec.Init is { } init && init != "default")
+            Initializer.Parse(init switch { "he" => "he_normal", "xavier" => "xavier_uniform", _ => init }).Apply(model, new Rng(spec.Seed ^ 0x1417));
         return model;
     }
 
