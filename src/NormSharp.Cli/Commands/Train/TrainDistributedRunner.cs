@@ -20,8 +20,8 @@ namespace NormSharp.Cli.Commands.Train;
 /// </summary>
 /// <remarks>
 /// <para>Rank 0 alone prints the epoch lines, evaluates the validation set (eval mode communicates
-/// nothing), and writes --metrics, --plot, --save, --save-initial and --checkpoint; the other ranks wait at a
-/// barrier after each file so none races ahead. A checkpoint holds the global loader's state, never a
+/// nothing), and writes --metrics, --plot, --save, --save-initial and --checkpoint; the other ranks wait for each
+/// file (and stop with it when the write fails). A checkpoint holds the global loader's state, never a
 /// rank's, so <c>--resume</c> works with any number of ranks (and with plain <c>train</c>).</para>
 /// <para>Not available here (refused by <see cref="TrainValidation"/>): --clip-value, --on-nan skip-batch,
 /// --soak-minutes, --memory-log, and the Ctrl-C checkpoint. A non-finite global loss stops every rank.</para>
@@ -95,11 +95,12 @@ internal sealed class TrainDistributedRunner(TrainSettings s, ICommunicator comm
 
         var loop = new DistributedFitLoop(s, trainer, shards, schedule, data.Validation, IsRoot, Line, CheckpointAt);
         var result = loop.Run(resume);
-        if (IsRoot)
-        {
-            if (s.MetricsPath is { } metrics) TrainReport.WriteMetrics(metrics, loop.Records, resume?.Step);
-            if (s.PlotPath is { } plot && loop.Records.Count > 0) TrainReport.WritePlot(plot, loop.Records, $"{TrainRunner.Describe(s, plain)} on {s.Dataset}, {size} rank(s)");
-        }
+        if (s.MetricsPath is not null || s.PlotPath is not null)
+            OnRoot(() =>
+            {
+                if (s.MetricsPath is { } metrics) TrainReport.WriteMetrics(metrics, loop.Records, resume?.Step);
+                if (s.PlotPath is { } plot && loop.Records.Count > 0) TrainReport.WritePlot(plot, loop.Records, $"{TrainRunner.Describe(s, plain)} on {s.Dataset}, {size} rank(s)");
+            });
         if (result.NonFinite)
         {
             string kept = s.CheckpointPath is { } path && File.Exists(path) ? $"the last checkpoint '{path}' is kept" : "no checkpoint had been written";
@@ -116,11 +117,20 @@ internal sealed class TrainDistributedRunner(TrainSettings s, ICommunicator comm
         void CheckpointAt(TrainingPosition position) => OnRoot(() => Checkpoint.Save(s.CheckpointPath!, trainer.Trainer, loader, position, schedule));
     }
 
-    /// <summary>Rank 0 does <paramref name="write"/>; every rank then waits at a barrier.</summary>
+    /// <summary>Rank 0 does <paramref name="write"/> and tells every rank whether it worked (a broadcast, so the
+    /// others wait for the file): a failed write ends every rank with exit code 1 instead of leaving them
+    /// blocked in the next collective.</summary>
     private void OnRoot(Action write)
     {
-        if (IsRoot) write();
-        communicator.Barrier();
+        string? failure = null;
+        if (IsRoot)
+        {
+            try { write(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { failure = e.Message; }
+        }
+        var failed = new float[] { failure is null ? 0 : 1 };
+        communicator.Broadcast(failed);
+        if (failed[0] != 0) throw new TrainRuntimeException(failure ?? "rank 0 could not write its output file");
     }
 
     /// <summary>Saves the model with plain BatchNorm layers holding the trained (synchronized) state.</summary>
