@@ -46,4 +46,18 @@ public sealed class DistributedDocsTests
             Assert.Contains("`" + option, docs);
         }
     }
+
+    [Fact]
+    public void TrainDistributed_IsTheDocumentedCommand()
+    {
+        var train = Program.BuildRootCommand().Subcommands.Single(c => c.Name == "train");
+        var names = train.Options.Select(o => o.Name).ToHashSet();
+        string docs = Docs();
+        Assert.Contains("mpirun -np 2 ./normsharp train ", docs);
+        foreach (string option in (string[])["--distributed", "--no-sync-bn", "--batch-size", "--optimizer", "--checkpoint", "--resume", "--metrics", "--plot", "--save"])
+        {
+            Assert.Contains(option, names);
+            Assert.Contains("`" + option, docs);
+        }
+    }
 }

@@ -29,6 +29,8 @@ internal static class TrainCommand
                 Console.Error.WriteLine("error: " + e.Message);
                 return 2;
             }
+            if (settings.Distributed)
+                return DistributedCommand.Run(settings.Threads, communicator => new TrainDistributedRunner(settings, communicator).Run());
             return TrainRunner.Run(settings);
         });
         return command;

@@ -47,6 +47,8 @@ internal sealed class TrainCommandOptions
 
     private readonly Option<double?> _soak = new("--soak-minutes") { Description = "Soak test: repeat training epochs for this many minutes (overrides --epochs/--steps)." };
     private readonly Option<string?> _memoryLog = new("--memory-log") { Description = "Write managed and native memory samples as CSV (every evaluation, and every 5 s in soak mode)." };
+    private readonly Option<bool> _distributed = new("--distributed") { Description = "Data-parallel over the ranks of `mpirun -np N` (--batch-size is the global batch; rank 0 alone prints and writes files)." };
+    private readonly Option<bool> _noSyncBn = new("--no-sync-bn") { Description = "With --distributed: plain BN on each rank's shard instead of SyncBatchNorm over the global batch." };
     private readonly Option<bool> _quiet = new("--quiet") { Description = "Only the final line." };
 
     public TrainCommandOptions()
@@ -63,7 +65,7 @@ internal sealed class TrainCommandOptions
         _epochs, _steps, _batchSize, _optimizer, _lr, _momentum, _weightDecay, _clipNorm, _clipValue, _schedule,
         _seed, _threads, _evalEvery, _target,
         _metrics, _plot, _save, _saveInitial, _checkpoint, _checkpointEvery, _resume, _onNan,
-        _soak, _memoryLog, _quiet,
+        _soak, _memoryLog, _quiet, _distributed, _noSyncBn,
     ];
 
     public TrainSettings Read(ParseResult parse)
@@ -110,6 +112,8 @@ internal sealed class TrainCommandOptions
             SoakMinutes = parse.GetValue(_soak),
             MemoryLogPath = parse.GetValue(_memoryLog),
             Quiet = parse.GetValue(_quiet),
+            Distributed = parse.GetValue(_distributed),
+            NoSyncBatchNorm = parse.GetValue(_noSyncBn),
         };
     }
 }

@@ -72,12 +72,15 @@ internal sealed class TrainConsole(TrainSettings settings, DataLoader loader) : 
         return line.ToString();
     }
 
-    private string TotalEpochs()
+    private string TotalEpochs() => TotalEpochs(settings, loader.BatchesPerEpoch);
+
+    /// <summary>The "N" of "Epoch e/N": --epochs, or the epochs --steps reaches, or ∞ in soak mode.</summary>
+    internal static string TotalEpochs(TrainSettings settings, int batchesPerEpoch)
     {
         if (settings.SoakMinutes is not null) return "∞";
         if (settings.Steps is { } steps)
         {
-            long bySteps = (steps + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch;
+            long bySteps = (steps + batchesPerEpoch - 1) / batchesPerEpoch;
             return (settings.Epochs is { } e ? Math.Min(e, bySteps) : bySteps).ToString(CultureInfo.InvariantCulture);
         }
         return (settings.Epochs ?? 1).ToString(CultureInfo.InvariantCulture);

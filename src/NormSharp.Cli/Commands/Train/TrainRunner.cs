@@ -170,7 +170,7 @@ internal static class TrainRunner
         Console.WriteLine(line);
     }
 
-    private static string Describe(TrainSettings s, Module model) => s.Model switch
+    internal static string Describe(TrainSettings s, Module model) => s.Model switch
     {
         "mlp" => $"MLP {string.Join("-", s.Hidden)}{(s.BatchNorm ? " + BN" : "")}",
         "lenet" => $"LeNet-5{(s.BatchNorm ? " + BN" : "")}",

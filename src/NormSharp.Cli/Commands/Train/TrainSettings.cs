@@ -47,6 +47,12 @@ internal sealed record TrainSettings
     public string? MemoryLogPath { get; init; }
     public bool Quiet { get; init; }
 
+    /// <summary>Data-parallel over the mpirun ranks (<see cref="TrainDistributedRunner"/>).</summary>
+    public bool Distributed { get; init; }
+
+    /// <summary>With <see cref="Distributed"/>: keep per-rank BN instead of SyncBatchNorm.</summary>
+    public bool NoSyncBatchNorm { get; init; }
+
     /// <summary>The learning rate when none was given: PyTorch's optimizer defaults (SGD has none; 0.01 as Keras).</summary>
     public float EffectiveLearningRate => LearningRate ?? Optimizer switch
     {

@@ -51,12 +51,23 @@ internal static class TrainValidation
         if (s.CheckpointEvery is not null && s.CheckpointPath is null) throw Bad("--checkpoint-every needs --checkpoint FILE");
         if (s.ResumePath is { } resume && !File.Exists(resume)) throw Bad($"--resume '{resume}': the checkpoint does not exist");
         if (s.SoakMinutes is { } soak && !(soak > 0 && soak <= 24 * 60)) throw Bad($"--soak-minutes {Num(soak)} must be in (0, 1440]");
+        if (s.NoSyncBatchNorm && !s.Distributed) throw Bad("--no-sync-bn applies to --distributed runs only");
+        if (s.Distributed) CheckDistributed(s);
         foreach (var (option, path) in new[]
                  {
                      ("--metrics", s.MetricsPath), ("--plot", s.PlotPath), ("--save", s.SavePath), ("--save-initial", s.SaveInitialPath),
                      ("--checkpoint", s.CheckpointPath), ("--memory-log", s.MemoryLogPath),
                  })
             if (path is not null) CheckOutput(option, path);
+    }
+
+    /// <summary>The options the data-parallel loop (<see cref="DistributedFitLoop"/>) does not offer.</summary>
+    private static void CheckDistributed(TrainSettings s)
+    {
+        if (s.ClipValue is not null) throw Bad("--clip-value cannot combine with --distributed (the global gradient is clipped by norm only: use --clip-norm)");
+        if (s.OnNonFinite == NormSharp.Training.NonFinitePolicy.SkipBatch) throw Bad("--on-nan skip-batch cannot combine with --distributed (a non-finite global loss stops every rank)");
+        if (s.SoakMinutes is not null) throw Bad("--soak-minutes cannot combine with --distributed");
+        if (s.MemoryLogPath is not null) throw Bad("--memory-log cannot combine with --distributed");
     }
 
     private static void CheckOutput(string option, string path)
