@@ -9,26 +9,7 @@ namespace NormSharp.Tests.Cli;
 [Collection(NormSharp.Tests.Training.SerialCollection.Name)] // redirects Console, sets ParallelRunner.Threads
 public sealed class BenchCommandTests
 {
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var saved = Console.Out;
-        var savedError = Console.Error;
-        int threads = ParallelRunner.Threads;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(output);
-        try
-        {
-            int code = Program.BuildRootCommand().Parse(args).Invoke();
-            return (code, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(saved);
-            Console.SetError(savedError);
-            ParallelRunner.Threads = threads;
-        }
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Invoke(args);
 
     [Theory]
     [InlineData("mlp", "--bn")]

@@ -18,23 +18,7 @@ public sealed class BnToolsCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var saved = Console.Out;
-        var savedError = Console.Error;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(output);
-        try
-        {
-            return (Program.BuildRootCommand().Parse(args).Invoke(), output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(saved);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Invoke(args);
 
     /// <summary>784 → Dense(16, no bias) → BN → ReLU → Dense(10): the smallest MNIST model with a BN layer.</summary>
     private static Sequential SmallBnModel() =>

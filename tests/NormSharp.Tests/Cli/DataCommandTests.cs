@@ -14,24 +14,7 @@ public sealed class DataCommandTests : IDisposable
         if (Directory.Exists(_out)) Directory.Delete(_out, recursive: true);
     }
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var saved = Console.Out;
-        var savedError = Console.Error;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(output);
-        try
-        {
-            int code = Program.BuildRootCommand().Parse(args).Invoke();
-            return (code, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(saved);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Invoke(args);
 
     [Fact]
     public void ShowWritesTheDigitAsAPng()

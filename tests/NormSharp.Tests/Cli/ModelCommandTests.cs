@@ -17,24 +17,7 @@ public sealed class ModelCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var saved = Console.Out;
-        var savedError = Console.Error;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(output);
-        try
-        {
-            int code = Program.BuildRootCommand().Parse(args).Invoke();
-            return (code, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(saved);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Invoke(args);
 
     private string SaveLeNet()
     {

@@ -18,24 +18,7 @@ public sealed class TransferCommandTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var saved = Console.Out;
-        var savedError = Console.Error;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(output);
-        try
-        {
-            int code = Program.BuildRootCommand().Parse(args).Invoke();
-            return (code, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(saved);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Invoke(args);
 
     /// <summary>784 → 16 (Dense, BN, ReLU) → 8 (Dense, BN, ReLU) → 10, saved with its architecture.</summary>
     private string SavePretrained(out Sequential model)

@@ -1,14 +1,49 @@
 using System.Diagnostics;
 using NormSharp.Cli;
 
-namespace NormSharp.Tests.Reliability;
+namespace NormSharp.Tests;
 
 /// <summary>Runs the <c>normsharp</c> CLI in-process (console captured) or as a child process
 /// (<c>dotnet NormSharp.Cli.dll</c>, built next to the test assembly by the project reference).</summary>
+/// <remarks>The console is process-wide: in-process runs hold <see cref="s_console"/> while they redirect it,
+/// so two test classes running in parallel never capture each other's output.</remarks>
 internal static class CliRunner
 {
-    /// <summary>In-process, through <see cref="Program.Run"/> (what Main does). Callers belong to the serial collection.</summary>
+    private static readonly Lock s_console = new();
+
+    /// <summary>In-process, through <see cref="Program.Run"/> (what Main does), standard output and error apart.</summary>
     public static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        lock (s_console) return RunCaptured(args);
+    }
+
+    /// <summary>In-process, parsing and invoking the command tree directly (no exit-code mapping of parse
+    /// errors), standard output and error merged in order.</summary>
+    public static (int Code, string Output) Invoke(params string[] args)
+    {
+        lock (s_console)
+        {
+            var savedOut = Console.Out;
+            var savedError = Console.Error;
+            int threads = NormSharp.Kernels.ParallelRunner.Threads;
+            using var output = new StringWriter();
+            Console.SetOut(output);
+            Console.SetError(output);
+            try
+            {
+                int code = Program.BuildRootCommand().Parse(args).Invoke();
+                return (code, output.ToString());
+            }
+            finally
+            {
+                Console.SetOut(savedOut);
+                Console.SetError(savedError);
+                NormSharp.Kernels.ParallelRunner.Threads = threads;
+            }
+        }
+    }
+
+    private static (int Code, string Output, string Error) RunCaptured(string[] args)
     {
         var savedOut = Console.Out;
         var savedError = Console.Error;
