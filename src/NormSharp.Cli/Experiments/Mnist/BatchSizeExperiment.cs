@@ -105,6 +105,12 @@ public sealed class BatchSizeExperiment : IExperiment
                 : "✘ BN's advantage does not shrink with the batch here.") +
             " With tiny batches each step's mean and variance are estimates from a handful of values: the training-mode net sees a noisy normalisation, " +
             "and the running averages used in eval mode average those noisy estimates.");
+        bool shrinks = (bnLarge.FinalAccuracy - plainLarge.FinalAccuracy) > (bnSmall.FinalAccuracy - plainSmall.FinalAccuracy);
+        section.Summarize(
+            $"BN at batch 1: {(bnOne.Error is null ? "trained" : "refused")}; batch {smallest}: BN {MlpSeries.Percent(bnSmall.FinalAccuracy)} vs {MlpSeries.Percent(plainSmall.FinalAccuracy)} without; " +
+            $"batch {sizes[^1]}: {MlpSeries.Percent(bnLarge.FinalAccuracy)} vs {MlpSeries.Percent(plainLarge.FinalAccuracy)}",
+            "BN cannot train at batch size 1 and suffers at small batches",
+            (quick ? "quick run: " : "") + $"{(bnOne.Error is null ? "✘" : "✔")} batch 1, {(shrinks ? "✔" : "✘")} small batches");
         section.DataLink("batch_size.csv", "final accuracy, ms/step and the engine's error per run");
         reporter.WriteSection(Name, section);
     }

@@ -85,6 +85,8 @@ public sealed class StepTimeExperiment : IExperiment
         section.Paragraph($"How this compares with the seed: at depth {deepest.Depth} a BN step takes {MlpSeries.Number(deepest.Bn)} ms against {MlpSeries.Number(deepest.Plain)} ms — " +
             (deepest.Bn > deepest.Plain ? "✔ BN makes each step slower" : "✘ no measurable slowdown") +
             ". The GEMMs of the Dense layers dominate a step, and BN's passes are linear in the activations, so its relative cost is modest; fewer steps to a target (depth-sweep) outweigh it.");
+        section.Summarize($"depth {deepest.Depth}: {MlpSeries.Number(deepest.Bn)} ms/step with BN, {MlpSeries.Number(deepest.Plain)} without ({MlpSeries.Number(100 * (deepest.Bn / deepest.Plain - 1), "+0;-0")}%)",
+            "BN makes each training step slower", (options.Quick ? "quick run: " : "") + (deepest.Bn > deepest.Plain ? "✔" : "✘ no measurable slowdown"));
         section.DataLink("step_times.csv", "every round's ms/step");
         section.DataLink("step_time_medians.csv", "medians and overhead per depth");
         reporter.WriteSection(Name, section);
