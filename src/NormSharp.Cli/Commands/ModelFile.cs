@@ -22,7 +22,7 @@ internal sealed record ModelFile(Module Model, string Path, bool IsCheckpoint, i
         if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
         var file = SafetensorsFile.Read(path);
         bool checkpoint = file.Metadata.ContainsKey(Checkpoint.MetadataKey);
-        var model = checkpoint ? Checkpoint.LoadModel(path) : ModelIO.FromFile(file, path);
+        var model = ModelFiles.Rebuild(file, path);
         return new ModelFile(model, path, checkpoint, BatchSizeOf(file), new Dictionary<string, string>(file.Metadata));
     }
 
@@ -49,13 +49,7 @@ internal sealed record ModelFile(Module Model, string Path, bool IsCheckpoint, i
     }
 
     /// <summary>Image datasets as the model reads them: [N, 1, 28, 28] when its first layer is a convolution, else flattened.</summary>
-    public ImageLayout Layout => FirstLayer(Model) is Conv2d ? ImageLayout.Image : ImageLayout.Flatten;
-
-    private static Module FirstLayer(Module module)
-    {
-        while (module.Children().FirstOrDefault() is { Module: { } child }) module = child;
-        return module;
-    }
+    public ImageLayout Layout => ModelFiles.FirstLayer(Model) is Conv2d ? ImageLayout.Image : ImageLayout.Flatten;
 }
 
 /// <summary>The dataset options shared by <c>normsharp doctor</c> and <c>normsharp bn</c>.</summary>

@@ -53,7 +53,7 @@ internal static class ModelFiles
         var file = Read(path, option);
         try
         {
-            var model = file.Metadata.ContainsKey(Checkpoint.MetadataKey) ? Checkpoint.LoadModel(path) : ModelIO.FromFile(file, path);
+            var model = Rebuild(file, path);
             model.Eval();
             return (model, file);
         }
@@ -62,6 +62,12 @@ internal static class ModelFiles
             throw new UsageException($"{option}: {e.Message}");
         }
     }
+
+    /// <summary>The model in an already-read <paramref name="file"/>: a training checkpoint (recognised by its
+    /// metadata) or a <see cref="ModelIO"/> model file. Leaves the model in the mode it was saved in.</summary>
+    /// <exception cref="InvalidDataException">Not a NormSharp model or checkpoint (the message says why).</exception>
+    public static Module Rebuild(SafetensorsFile file, string path) =>
+        file.Metadata.ContainsKey(Checkpoint.MetadataKey) ? Checkpoint.LoadModel(path) : ModelIO.FromFile(file, path);
 
     /// <summary>A folder must exist for an output file; the file itself is written atomically by the caller.</summary>
     public static string OutputPath(string path, string option)
@@ -77,6 +83,11 @@ internal static class ModelFiles
     public static IAnsiConsole Spectre() =>
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
 
-    /// <summary>The first non-container layer (decides the data layout and the ONNX input shape).</summary>
-    public static Module? FirstLayer(Module model) => model.NamedModules().Select(m => m.Module).FirstOrDefault(m => m is not Sequential);
+    /// <summary>The first layer the input meets, descending through containers (Sequential, Residual's body):
+    /// it decides the data layout.</summary>
+    public static Module FirstLayer(Module model)
+    {
+        while (model.Children().FirstOrDefault() is { Module: { } child }) model = child;
+        return model;
+    }
 }
