@@ -16,12 +16,19 @@ public static unsafe partial class Conv2dKernel
         {
             int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels, ld = ColumnStride(g);
             var weight = new ReadOnlySpan<float>(w, g.WeightSize);
-            float* col = workspace + (long)chunk * ColumnSize(g);
+            float* col = ChunkColumns(g, workspace, chunk);
             float* planes = PaddedPlanes(g, col);
+            bool channelLanes = UsesChannelLanes(g);
+            float* wt = channelLanes ? SharedWeights(g, chunks, workspace) : null;
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
                 float* image = x + (long)n * g.InputImageSize;
                 float* outImage = y + (long)n * g.OutputImageSize;
+                if (channelLanes)
+                {
+                    ForwardChannelLanes(g, image, wt, bias, outImage, col);
+                    continue;
+                }
                 if (g.IsPointwise) col = image;
                 else Im2Col(g, image, col, ld);
                 var output = new Span<float>(outImage, g.OutputImageSize);
@@ -56,7 +63,7 @@ public static unsafe partial class Conv2dKernel
         {
             int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels, ld = ColumnStride(g);
             var weight = new ReadOnlySpan<float>(w, g.WeightSize);
-            float* col = workspace + (long)chunk * ColumnSize(g);
+            float* col = ChunkColumns(g, workspace, chunk);
             float* planes = PaddedPlanes(g, col);
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
@@ -78,8 +85,12 @@ public static unsafe partial class Conv2dKernel
                 else Gemm.Sgemm(true, false, rows, cols, outC, 1f, weight, rows, gradOut, cols,
                     0f, new Span<float>(target, rows * cols), cols);
                 if (g.IsPointwise) continue;
-                new Span<float>(image, g.InputImageSize).Clear();
-                Col2ImAdd(g, col, image, ld);
+                if (UseDirectProducts && g.Stride == 1) Col2ImStride1(g, col, image, ld);
+                else
+                {
+                    new Span<float>(image, g.InputImageSize).Clear();
+                    Col2ImAdd(g, col, image, ld);
+                }
             }
         }
     }
@@ -95,42 +106,51 @@ public static unsafe partial class Conv2dKernel
 
         public void Execute(int chunk)
         {
-            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels, ld = ColumnStride(g);
-            float* col = workspace + (long)chunk * ColumnSize(g);
+            int cols = g.ColumnCols, outC = g.OutChannels;
+            float* col = ChunkColumns(g, workspace, chunk);
             float* planes = PaddedPlanes(g, col);
             var partialW = new Span<float>(PartialWeight(chunk), g.WeightSize);
             float* partialB = PartialBias(chunk);
             float beta = 0f;
-            bool laneSums = UsesLaneSums(g);
-            if (laneSums) new Span<float>(PartialWeight(chunk), PartialWeightSize(g)).Clear();
+            bool laneSums = UsesLaneSums(g), channelLanes = UsesChannelLanes(g);
+            if (laneSums || channelLanes) new Span<float>(PartialWeight(chunk), PartialWeightSize(g)).Clear();
             if (withBias) new Span<float>(partialB, outC).Clear();
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
                 float* image = x + (long)n * g.InputImageSize;
                 float* gradOutImage = dy + (long)n * g.OutputImageSize;
                 var gradOut = new ReadOnlySpan<float>(gradOutImage, g.OutputImageSize);
-                if (g.IsPointwise) col = image;
-                else Im2Col(g, image, col, ld);
-                if (laneSums)
-                {
-                    // Zero-padded planes of dy against zero-padded rows of col: the pads add exact zeros.
-                    float* source = gradOutImage;
-                    if (planes != null)
-                    {
-                        PadPlanes(outC, cols, gradOutImage, planes, ld);
-                        source = planes;
-                    }
-                    AccumulateLanes(outC, rows, ld, source, col, PartialWeight(chunk));
-                }
-                else if (UseDirectProducts) MultiplyTransposed(outC, rows, cols, gradOutImage, col, PartialWeight(chunk), beta != 0f);
-                else Gemm.Sgemm(false, true, outC, rows, cols, 1f, gradOut, cols,
-                    new ReadOnlySpan<float>(col, rows * cols), cols, beta, partialW, rows);
+                if (channelLanes) WeightGradientChannelLanes(g, image, gradOutImage, PartialWeight(chunk), col);
+                else WeightGradientIm2Col(image, gradOutImage, col, planes, PartialWeight(chunk), laneSums, beta);
                 beta = 1f;
                 if (!withBias) continue;
                 for (int o = 0; o < outC; o++) partialB[o] += TensorPrimitives.Sum(gradOut.Slice(o * cols, cols));
             }
             if (laneSums) ReduceLanes(g.WeightSize, PartialWeight(chunk));
-            else if (beta == 0f) partialW.Clear(); // a chunk without images contributes nothing
+            else if (beta == 0f && !channelLanes) partialW.Clear(); // a chunk without images contributes nothing
+        }
+
+        /// <summary>Adds one image's dy_n · im2col(x_n)ᵀ into <paramref name="partial"/> (overwrites it when
+        /// <paramref name="beta"/> is 0): as 16 lane sums per weight, as dot products, or through Gemm.Sgemm.</summary>
+        private void WeightGradientIm2Col(float* image, float* gradOutImage, float* col, float* planes, float* partial, bool laneSums, float beta)
+        {
+            int rows = g.ColumnRows, cols = g.ColumnCols, outC = g.OutChannels, ld = ColumnStride(g);
+            if (g.IsPointwise) col = image;
+            else Im2Col(g, image, col, ld);
+            if (laneSums)
+            {
+                // Zero-padded planes of dy against zero-padded rows of col: the pads add exact zeros.
+                float* source = gradOutImage;
+                if (planes != null)
+                {
+                    PadPlanes(outC, cols, gradOutImage, planes, ld);
+                    source = planes;
+                }
+                AccumulateLanes(outC, rows, ld, source, col, partial);
+            }
+            else if (UseDirectProducts) MultiplyTransposed(outC, rows, cols, gradOutImage, col, partial, beta != 0f);
+            else Gemm.Sgemm(false, true, outC, rows, cols, 1f, new ReadOnlySpan<float>(gradOutImage, g.OutputImageSize), cols,
+                new ReadOnlySpan<float>(col, rows * cols), cols, beta, new Span<float>(partial, g.WeightSize), rows);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormSharp.Kernels;
 
@@ -76,6 +77,59 @@ public static unsafe partial class Conv2dKernel
                     }
                 }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Col2ImAdd"/> for stride 1, overwriting <paramref name="dx"/> (no clear needed): each 16-wide
+    /// piece of an input row is summed in registers over the k·k taps that reach it,
+    /// dx[c, h, w] = Σ_{u,v} col[(c·k + u)·k + v, (h + p − u)·W' + (w + p − v)] over in-range positions, and
+    /// stored once.
+    /// </summary>
+    /// <remarks>Adding each im2col row into dx in place (<see cref="Col2ImAdd"/>) stores to the same dx row
+    /// k·k times through windows shifted by one float, and the reloads of those overlapping, misaligned
+    /// stores cannot be forwarded: it cost as much as the matrix product before it. Here whole vectors are
+    /// loaded and the out-of-range lanes cleared with a bitwise and (garbage, even NaN, becomes +0); the loads
+    /// reach up to k + 13 floats outside the matrix, which the caller's workspace keeps as slack
+    /// (ColumnSlack). AVX-512 masked loads would not need the slack but ran 1.4× slower on Zen 4.</remarks>
+    internal static void Col2ImStride1(in Conv2dGeometry g, float* col, float* dx, int ld)
+    {
+        int height = g.Height, width = g.Width, k = g.KernelSize, p = g.Padding;
+        int outH = g.OutHeight, outW = g.OutWidth, blocks = (width + 15) / 16;
+        // masks[b·k + v]: lanes l of block b whose output column w + p − v (w = 16b + l) is in [0, W') and w < W.
+        var masks = stackalloc Vector512<float>[blocks * k];
+        var lanes = Vector512<int>.Indices;
+        for (int b = 0; b < blocks; b++)
+            for (int v = 0; v < k; v++)
+            {
+                var w = lanes + Vector512.Create(16 * b);
+                var column = w + Vector512.Create(p - v);
+                var inRange = Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero)
+                    & Vector512.LessThan(column, Vector512.Create(outW)) & Vector512.LessThan(w, Vector512.Create(width));
+                masks[b * k + v] = inRange.AsSingle();
+            }
+        var tailMask = Vector512.LessThan(lanes + Vector512.Create(16 * (blocks - 1)), Vector512.Create(width)).AsSingle();
+        for (int c = 0; c < g.InChannels; c++)
+            for (int h = 0; h < height; h++)
+            {
+                float* target = dx + ((long)c * height + h) * width;
+                for (int b = 0; b < blocks; b++)
+                {
+                    var sum = Vector512<float>.Zero;
+                    for (int u = 0; u < k; u++)
+                    {
+                        int i = h + p - u;
+                        if ((uint)i >= (uint)outH) continue;
+                        // Element (w = 16b + l) of tap v sits at row (c, u, v), column i·W' + 16b + l + p − v.
+                        float* row = col + (long)(c * k + u) * k * ld + i * outW + 16 * b + p;
+                        var partial = Vector512<float>.Zero; // one chain per u: the adds of different u overlap
+                        for (int v = 0; v < k; v++)
+                            partial += Vector512.Load(row + (long)v * ld - v) & masks[b * k + v];
+                        sum += partial;
+                    }
+                    if (16 * b + 16 <= width) sum.Store(target + 16 * b);
+                    else Avx512F.MaskStore(target + 16 * b, tailMask, sum);
+                }
+            }
     }
 
     // Rows of LeNet's images are 8–28 floats: a library call per row costs more than the copy itself.

@@ -258,5 +258,5 @@ public static unsafe partial class Conv2dKernel
 
     /// <summary>Whether the weight gradient keeps 16 lane sums per weight across a chunk (k = the column stride,
     /// a multiple of 16 whenever im2col pads it; a pointwise convolution's H'·W' only when it is one).</summary>
-    private static bool UsesLaneSums(in Conv2dGeometry g) => UseDirectProducts && ColumnStride(g) % 16 == 0;
+    private static bool UsesLaneSums(in Conv2dGeometry g) => UseDirectProducts && !UsesChannelLanes(g) && ColumnStride(g) % 16 == 0;
 }

@@ -38,6 +38,7 @@ public static unsafe partial class Conv2dKernel
         CheckWorkspace(g, chunks, workspace.Length);
         fixed (float* x = input, w = weight, b = bias, y = output, ws = workspace)
         {
+            if (UsesChannelLanes(g)) TransposeWeights(g, w, SharedWeights(g, chunks, ws));
             var body = new ForwardBody(g, chunks, x, w, bias.IsEmpty ? null : b, y, ws);
             ParallelRunner.For(chunks, body);
         }
@@ -70,10 +71,17 @@ public static unsafe partial class Conv2dKernel
             var body = new BackwardWeightsBody(g, chunks, x, dy, !gradBias.IsEmpty, ws);
             ParallelRunner.For(chunks, body);
             // Combine the per-chunk partial sums in chunk order: deterministic at a given thread count.
+            if (UsesChannelLanes(g))
+            {
+                // Partials are [C_out/16, C·k·k, 16]: sum them into the first chunk's, then transpose once.
+                var first = new Span<float>(body.PartialWeight(0), g.WeightSize);
+                for (int c = 1; c < chunks; c++) TensorPrimitives.Add(first, new ReadOnlySpan<float>(body.PartialWeight(c), g.WeightSize), first);
+                AddTransposedWeights(g, body.PartialWeight(0), gradWeight);
+            }
             for (int c = 0; c < chunks; c++)
             {
-                var partial = new ReadOnlySpan<float>(body.PartialWeight(c), g.WeightSize);
-                TensorPrimitives.Add(gradWeight, partial, gradWeight);
+                if (!UsesChannelLanes(g))
+                    TensorPrimitives.Add(gradWeight, new ReadOnlySpan<float>(body.PartialWeight(c), g.WeightSize), gradWeight);
                 if (!gradBias.IsEmpty)
                     TensorPrimitives.Add(gradBias, new ReadOnlySpan<float>(body.PartialBias(c), g.OutChannels), gradBias);
             }
@@ -111,7 +119,14 @@ public static unsafe partial class Conv2dKernel
     }
 
     private static int WorkspaceSizeFor(in Conv2dGeometry g, int chunks) =>
-        checked(chunks * (ColumnSize(g) + PartialWeightSize(g) + g.OutChannels));
+        checked(chunks * PerChunkSize(g) + (UsesChannelLanes(g) ? g.WeightSize : 0));
+
+    /// <summary>One chunk's share of the workspace: its im2col (or channel-lanes) scratch, partial dW and partial db.</summary>
+    private static int PerChunkSize(in Conv2dGeometry g) => checked(ColumnSize(g) + PartialWeightSize(g) + g.OutChannels);
+
+    /// <summary>The transposed weights of the channel-lanes forward, after every chunk's share.</summary>
+    private static float* SharedWeights(in Conv2dGeometry g, int chunks, float* workspace) =>
+        workspace + (long)chunks * PerChunkSize(g);
 
     /// <summary>Per-chunk partial weight gradient: 16 lane sums per weight when <see cref="UsesLaneSums"/>.</summary>
     private static int PartialWeightSize(in Conv2dGeometry g) => UsesLaneSums(g) ? 16 * g.WeightSize : g.WeightSize;
@@ -134,13 +149,24 @@ public static unsafe partial class Conv2dKernel
     }
 
     /// <summary>The im2col buffer one chunk needs (none for a pointwise convolution, whose input is its own matrix),
-    /// rows of <see cref="ColumnStride"/> floats, plus the padded output planes when that stride pads.</summary>
+    /// rows of <see cref="ColumnStride"/> floats, plus the padded output planes when that stride pads, with
+    /// <see cref="ColumnSlack"/> floats on either side.</summary>
     private static int ColumnSize(in Conv2dGeometry g)
     {
         if (g.IsPointwise) return 0;
         int ld = ColumnStride(g);
-        return checked(g.ColumnRows * ld + (ld == g.ColumnCols ? 0 : g.OutChannels * ld));
+        int im2col = checked(g.ColumnRows * ld + (ld == g.ColumnCols ? 0 : g.OutChannels * ld));
+        return checked(2 * ColumnSlack(g) + (UsesChannelLanes(g) ? Math.Max(im2col, ChannelLanesScratch(g)) : im2col));
     }
+
+    /// <summary>Floats kept free before and after a chunk's im2col matrix: <see cref="Col2ImStride1"/> reads whole
+    /// vectors up to k + 13 floats outside the matrix and masks those lanes off; the slack keeps such reads
+    /// inside the workspace. A multiple of 16, so the matrix stays 64-byte aligned relative to the workspace.</summary>
+    private static int ColumnSlack(in Conv2dGeometry g) => 16 * ((g.KernelSize + 31) / 16);
+
+    /// <summary>Chunk <paramref name="chunk"/>'s im2col (or channel-lanes) scratch.</summary>
+    private static float* ChunkColumns(in Conv2dGeometry g, float* workspace, int chunk) =>
+        workspace + (long)chunk * ColumnSize(g) + (g.IsPointwise ? 0 : ColumnSlack(g));
 
     /// <summary>First image of chunk <paramref name="chunk"/> of <paramref name="chunks"/> over <paramref name="batch"/> images.</summary>
     private static int ChunkStart(int chunk, int chunks, int batch) => (int)((long)batch * chunk / chunks);

@@ -33,6 +33,23 @@ public class ConvKernelTests
     });
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ChannelLanesMatchReferenceOnRandomShapes(int threads) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        // Stride 1 and C_out a multiple of 16: forward and weight gradient with output channels in the lanes,
+        // position and tap counts that leave every remainder of a block of 8.
+        var rng = new Rng((ulong)(200 + threads));
+        for (int trial = 0; trial < 24; trial++)
+        {
+            int n = 1 + rng.NextInt(4), c = 1 + rng.NextInt(6), o = 16 * (1 + rng.NextInt(2));
+            int k = 1 + rng.NextInt(5), p = rng.NextInt(3);
+            int h = Math.Max(1, k - 2 * p) + rng.NextInt(9), w = Math.Max(1, k - 2 * p) + rng.NextInt(9);
+            CheckAgainstReference(new Conv2dGeometry(n, c, h, w, o, k, 1, p), rng, withBias: trial % 2 == 0);
+        }
+    });
+
+    [Theory]
     [InlineData(9, 1, 28, 28, 6, 5, 1, 0)]   // LeNet conv1, several chunks at 2 threads
     [InlineData(5, 6, 12, 12, 16, 5, 1, 0)]  // LeNet conv2
     [InlineData(9, 1, 28, 28, 6, 5, 1, 2)]   // d2l LeNet conv1 (padding 2)
@@ -42,6 +59,10 @@ public class ConvKernelTests
     [InlineData(1, 2, 1, 1, 3, 3, 1, 1)]     // one pixel, all but the centre of the kernel in the padding
     [InlineData(2, 1, 5, 3, 2, 5, 3, 2)]
     [InlineData(3, 2, 6, 6, 3, 3, 1, 0)]     // 4×4 = 16 output positions: weight gradient kept as lane sums
+    [InlineData(3, 3, 9, 11, 32, 3, 1, 1)]   // output channels in the vector lanes: two blocks of 16, padded input
+    [InlineData(2, 2, 3, 3, 16, 3, 1, 0)]    // one output position: a block of 8 that repeats it
+    [InlineData(4, 5, 6, 7, 16, 1, 1, 1)]    // 1×1 kernel with padding: not pointwise, channel lanes
+    [InlineData(2, 1, 4, 4, 16, 4, 1, 0)]    // one input channel, 16 taps: two full tap blocks
     public void MatchesReferenceOnNamedShapes(int n, int c, int h, int w, int o, int k, int s, int p)
     {
         foreach (int threads in (int[])[1, 2])

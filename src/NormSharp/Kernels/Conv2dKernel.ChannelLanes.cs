@@ -1,0 +1,250 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NormSharp.Kernels;
+
+public static unsafe partial class Conv2dKernel
+{
+    // "Output channels in the vector lanes" (shared/PERF.md, "Convolution"; the layout oneDNN's direct
+    // convolutions use, nChw16c): when C_out is a multiple of 16, one Vector512 holds 16 output channels of one
+    // output position, so
+    //   y[o₀…o₁₅, q] = b + Σ_{c,u,v} x[c, i+u, j+v] · Wᵀ[(c,u,v), o₀…o₁₅]      (q = (i, j))
+    // is one broadcast of an input value and one FMA per tap, with no im2col matrix at all: the input plane
+    // is read in place (through a zero-padded copy when the layer pads). Eight positions side by side give
+    // eight independent accumulators (enough to hide the FMA latency) and nine loads per eight FMAs, so the
+    // loop is bound by the FMA port instead of by loads from an im2col matrix that does not fit in L1. The
+    // weight gradient uses the same layout the other way round: 16 lanes of dWᵀ[(c,u,v), o₀…o₁₅] for eight
+    // taps at a time, summed over positions and over the chunk's images. Only stride 1 (LeNet's conv2,
+    // 6 → 16, and every 16·m-channel 3×3 or 5×5 layer); other shapes keep the im2col path.
+
+    /// <summary>Positions (forward) or taps (weight gradient) one micro-kernel call keeps in registers.</summary>
+    private const int LaneBlock = 8;
+
+    /// <summary>Whether forward and weight gradient run with output channels in the vector lanes.</summary>
+    private static bool UsesChannelLanes(in Conv2dGeometry g) =>
+        UseDirectProducts && g.OutChannels % 16 == 0 && g.Stride == 1 && !g.IsPointwise;
+
+    /// <summary>Per-chunk scratch of the channel-lanes path: the zero-padded image (when the layer pads), dy of
+    /// one image transposed to [C_out/16, H'·W', 16], and one block of results on their way to NCHW.</summary>
+    private static int ChannelLanesScratch(in Conv2dGeometry g) =>
+        checked((g.Padding > 0 ? PaddedImageSize(g) : 0) + g.OutputImageSize + LaneBlock * 16);
+
+    private static int PaddedImageSize(in Conv2dGeometry g) =>
+        g.InChannels * (g.Height + 2 * g.Padding) * (g.Width + 2 * g.Padding);
+
+    /// <summary>wt[ob, p, l] = w[(16·ob + l)·C·k·k + p]: the weights with 16 output channels per vector.</summary>
+    private static void TransposeWeights(in Conv2dGeometry g, float* w, float* wt)
+    {
+        int rows = g.ColumnRows;
+        for (int ob = 0; ob < g.OutChannels / 16; ob++)
+            for (int p = 0; p < rows; p++)
+                for (int l = 0; l < 16; l++)
+                    wt[((long)ob * rows + p) * 16 + l] = w[(long)(ob * 16 + l) * rows + p];
+    }
+
+    /// <summary>The image to read windows from: <paramref name="image"/> itself, or its zero-padded copy in
+    /// <paramref name="scratch"/> ([C, H + 2p, W + 2p]).</summary>
+    private static float* PaddedImage(in Conv2dGeometry g, float* image, float* scratch)
+    {
+        int p = g.Padding;
+        if (p == 0) return image;
+        int h = g.Height, w = g.Width, hp = h + 2 * p, wp = w + 2 * p;
+        new Span<float>(scratch, PaddedImageSize(g)).Clear();
+        for (int c = 0; c < g.InChannels; c++)
+            for (int i = 0; i < h; i++)
+                new ReadOnlySpan<float>(image + ((long)c * h + i) * w, w)
+                    .CopyTo(new Span<float>(scratch + ((long)c * hp + i + p) * wp + p, w));
+        return scratch;
+    }
+
+    /// <summary>y_n = conv(x_n, W) + b for one image, 16 output channels × 8 positions at a time.</summary>
+    private static void ForwardChannelLanes(in Conv2dGeometry g, float* image, float* wt, float* bias, float* outImage, float* scratch)
+    {
+        float* xs = PaddedImage(g, image, scratch);
+        float* block = scratch + (g.Padding > 0 ? PaddedImageSize(g) : 0) + g.OutputImageSize;
+        int wp = g.Width + 2 * g.Padding, planeSize = (g.Height + 2 * g.Padding) * wp;
+        int outW = g.OutWidth, positions = g.ColumnCols, rows = g.ColumnRows;
+        int k = g.KernelSize, tapCount = k * k;
+        nint* offsets = stackalloc nint[LaneBlock];
+        nint* taps = stackalloc nint[tapCount];
+        for (int u = 0; u < k; u++)
+            for (int v = 0; v < k; v++) taps[u * k + v] = u * wp + v;
+        for (int ob = 0; ob < g.OutChannels / 16; ob++)
+        {
+            var init = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + ob * 16);
+            float* wBlock = wt + (long)ob * rows * 16;
+            for (int q0 = 0; q0 < positions; q0 += LaneBlock)
+            {
+                int count = Math.Min(LaneBlock, positions - q0);
+                // Top-left corner of each position's window; a short last block repeats its last position.
+                for (int j = 0; j < LaneBlock; j++)
+                {
+                    int q = q0 + Math.Min(j, count - 1);
+                    offsets[j] = q / outW * wp + q % outW;
+                }
+                ForwardBlock(xs, wBlock, g.InChannels, tapCount, planeSize, taps, offsets, init, block);
+                StoreBlockTransposed(block, count, outImage + (long)ob * 16 * positions + q0, positions);
+            }
+        }
+    }
+
+    /// <summary>block[j, l] = init[l] + Σ_c Σ_t xs[c·planeSize + taps[t] + offsets[j]] · wt[(c, t), l], j &lt; 8,
+    /// with taps[t] = u·wp + v for the t = u·k + v of one input channel.</summary>
+    /// <remarks>Native-int offsets and one flat loop over a channel's k·k taps keep the loop body at one weight
+    /// load and eight broadcast-FMAs (no sign extensions, no short inner loop of k iterations).</remarks>
+    private static void ForwardBlock(float* xs, float* wt, int channels, int tapCount, int planeSize, nint* taps, nint* offsets,
+        Vector512<float> init, float* block)
+    {
+        nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
+        nint o4 = offsets[4], o5 = offsets[5], o6 = offsets[6], o7 = offsets[7];
+        Vector512<float> a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init, a6 = init, a7 = init;
+        float* w = wt;
+        for (int c = 0; c < channels; c++)
+        {
+            float* plane = xs + (long)c * planeSize;
+            for (int t = 0; t < tapCount; t++, w += 16)
+            {
+                var wv = Vector512.Load(w);
+                float* b = plane + taps[t];
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o0]), wv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o1]), wv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o2]), wv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o3]), wv, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o4]), wv, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o5]), wv, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o6]), wv, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(b[o7]), wv, a7);
+            }
+        }
+        a0.Store(block); a1.Store(block + 16); a2.Store(block + 32); a3.Store(block + 48);
+        a4.Store(block + 64); a5.Store(block + 80); a6.Store(block + 96); a7.Store(block + 112);
+    }
+
+    /// <summary>partial[ob, p, l] += Σ_q x_n[window q, tap p] · dy_n[16·ob + l, q] for one image.</summary>
+    private static void WeightGradientChannelLanes(in Conv2dGeometry g, float* image, float* gradOutImage, float* partial, float* scratch)
+    {
+        float* xs = PaddedImage(g, image, scratch);
+        float* dyT = scratch + (g.Padding > 0 ? PaddedImageSize(g) : 0);
+        int wp = g.Width + 2 * g.Padding, planeSize = (g.Height + 2 * g.Padding) * wp;
+        int positions = g.ColumnCols, rows = g.ColumnRows, k = g.KernelSize, blocks = g.OutChannels / 16;
+        // dyT[ob, q, l] = dy[16·ob + l, q]: one vector load per position below.
+        for (int ob = 0; ob < blocks; ob++)
+            for (int l = 0; l < 16; l++)
+            {
+                float* src = gradOutImage + (long)(ob * 16 + l) * positions;
+                float* dst = dyT + (long)ob * positions * 16 + l;
+                for (int q = 0; q < positions; q++) dst[q * 16] = src[q];
+            }
+        nint* deltas = stackalloc nint[LaneBlock];
+        for (int p0 = 0; p0 < rows; p0 += LaneBlock)
+        {
+            int count = Math.Min(LaneBlock, rows - p0);
+            // Offset of each tap (c, u, v) inside a window; a short last block repeats its last tap.
+            for (int j = 0; j < LaneBlock; j++)
+            {
+                int p = p0 + Math.Min(j, count - 1), c = p / (k * k), u = p / k % k, v = p % k;
+                deltas[j] = c * planeSize + u * wp + v;
+            }
+            for (int ob = 0; ob < blocks; ob++)
+                WeightGradientBlock(xs, dyT + (long)ob * positions * 16, g.OutHeight, g.OutWidth, wp, deltas,
+                    partial + ((long)ob * rows + p0) * 16, count);
+        }
+    }
+
+    /// <summary>acc[j, l] += Σ_{i,j'} xs[i·wp + j' + deltas[j]] · dyT[(i·W' + j'), l] for the first
+    /// <paramref name="count"/> of 8 taps.</summary>
+    private static void WeightGradientBlock(float* xs, float* dyT, int outH, int outW, int wp, nint* deltas, float* acc, int count)
+    {
+        nint d0 = deltas[0], d1 = deltas[1], d2 = deltas[2], d3 = deltas[3];
+        nint d4 = deltas[4], d5 = deltas[5], d6 = deltas[6], d7 = deltas[7];
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
+        float* dq = dyT;
+        for (int i = 0; i < outH; i++)
+        {
+            float* row = xs + (long)i * wp;
+            for (int j = 0; j < outW; j++, dq += 16)
+            {
+                var dv = Vector512.Load(dq);
+                float* b = row + j;
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d0]), dv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d1]), dv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d2]), dv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d3]), dv, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d4]), dv, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d5]), dv, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d6]), dv, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(b[d7]), dv, a7);
+            }
+        }
+        // The repeated taps of a short block are computed but not stored.
+        AddTo(acc, a0);
+        if (count > 1) AddTo(acc + 16, a1);
+        if (count > 2) AddTo(acc + 32, a2);
+        if (count > 3) AddTo(acc + 48, a3);
+        if (count > 4) AddTo(acc + 64, a4);
+        if (count > 5) AddTo(acc + 80, a5);
+        if (count > 6) AddTo(acc + 96, a6);
+        if (count > 7) AddTo(acc + 112, a7);
+    }
+
+    /// <summary>dst[l·ld + j] = block[j·16 + l] for l &lt; 16, j &lt; <paramref name="count"/> (≤ 8): a block of
+    /// [position, channel] results into NCHW planes, as two 8×8 transposes in registers (element by element the
+    /// 128 strided stores cost as much as the block's arithmetic).</summary>
+    private static void StoreBlockTransposed(float* block, int count, float* dst, int ld)
+    {
+        float* rows = stackalloc float[64];
+        for (int half = 0; half < 2; half++)
+        {
+            float* src = block + 8 * half;
+            var (c0, c1, c2, c3, c4, c5, c6, c7) = Transpose8x8(
+                Vector256.Load(src), Vector256.Load(src + 16), Vector256.Load(src + 32), Vector256.Load(src + 48),
+                Vector256.Load(src + 64), Vector256.Load(src + 80), Vector256.Load(src + 96), Vector256.Load(src + 112));
+            float* d = dst + (long)8 * half * ld;
+            if (count == 8)
+            {
+                c0.Store(d); c1.Store(d + ld); c2.Store(d + 2 * ld); c3.Store(d + 3 * ld);
+                c4.Store(d + 4 * ld); c5.Store(d + 5 * ld); c6.Store(d + 6 * ld); c7.Store(d + 7 * ld);
+                continue;
+            }
+            c0.Store(rows); c1.Store(rows + 8); c2.Store(rows + 16); c3.Store(rows + 24);
+            c4.Store(rows + 32); c5.Store(rows + 40); c6.Store(rows + 48); c7.Store(rows + 56);
+            for (int l = 0; l < 8; l++)
+                for (int j = 0; j < count; j++) d[(long)l * ld + j] = rows[l * 8 + j];
+        }
+    }
+
+    /// <summary>The transpose of the 8×8 matrix whose rows are r0 … r7 (the usual unpack / shuffle / lane-swap network).</summary>
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>,
+        Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Transpose8x8(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7)
+    {
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        return (Avx.Permute2x128(s0, s4, 0x20), Avx.Permute2x128(s1, s5, 0x20),
+            Avx.Permute2x128(s2, s6, 0x20), Avx.Permute2x128(s3, s7, 0x20),
+            Avx.Permute2x128(s0, s4, 0x31), Avx.Permute2x128(s1, s5, 0x31),
+            Avx.Permute2x128(s2, s6, 0x31), Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    private static void AddTo(float* target, Vector512<float> value) => (Vector512.Load(target) + value).Store(target);
+
+    /// <summary>gradWeight[(16·ob + l)·C·k·k + p] += partial[ob, p, l]: the channel-lanes sums back in [C_out, C, k, k].</summary>
+    private static void AddTransposedWeights(in Conv2dGeometry g, float* partial, Span<float> gradWeight)
+    {
+        int rows = g.ColumnRows;
+        for (int ob = 0; ob < g.OutChannels / 16; ob++)
+            for (int l = 0; l < 16; l++)
+            {
+                var target = gradWeight.Slice((ob * 16 + l) * rows, rows);
+                for (int p = 0; p < rows; p++) target[p] += partial[((long)ob * rows + p) * 16 + l];
+            }
+    }
+}
