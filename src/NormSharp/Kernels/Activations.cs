@@ -13,7 +13,7 @@ namespace NormSharp.Kernels;
 /// with the scalar form. Outputs may alias inputs. The vector exponential (<see cref="Vector512.Exp(Vector512{float})"/>)
 /// differs from <see cref="MathF.Exp"/> by about one ulp, so ELU/SELU near 0 differ from the reference by ~1e-7 absolute.
 /// </summary>
-public static class Activations
+public static partial class Activations
 {
     /// <inheritdoc cref="ActivationReference.Relu"/>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => Unary(x, y, new ReluOp());
@@ -42,7 +42,7 @@ public static class Activations
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         CheckLengths(x.Length, x.Length, y.Length);
-        if (x.Length > 0) TensorPrimitives.Sigmoid(x, y); // TensorPrimitives rejects empty spans here
+        if (x.Length > 0) Split(x, x, y, new SigmoidRange()); // TensorPrimitives rejects empty spans here
     }
 
     /// <inheritdoc cref="ActivationReference.SigmoidBackward"/>
@@ -53,7 +53,7 @@ public static class Activations
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
         CheckLengths(x.Length, x.Length, y.Length);
-        TensorPrimitives.Tanh(x, y);
+        if (x.Length > 0) Split(x, x, y, new TanhRange());
     }
 
     /// <inheritdoc cref="ActivationReference.TanhBackward"/>
@@ -78,6 +78,19 @@ public static class Activations
     private static void Unary<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op) where TOp : struct, IUnaryOp
     {
         CheckLengths(x.Length, x.Length, y.Length);
+        Split(x, x, y, new UnaryRange<TOp>(op));
+    }
+
+    private static void Binary<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result, TOp op)
+        where TOp : struct, IBinaryOp
+    {
+        CheckLengths(a.Length, b.Length, result.Length);
+        Split(a, b, result, new BinaryRange<TOp>(op));
+    }
+
+    /// <summary>The serial loop of one unary operation: the widest accelerated vectors, then scalars.</summary>
+    private static void UnarySerial<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op) where TOp : struct, IUnaryOp
+    {
         int n = x.Length, i = 0;
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
@@ -90,10 +103,10 @@ public static class Activations
         for (; i < n; i++) Unsafe.Add(ref ys, i) = op.Invoke(Unsafe.Add(ref xs, i));
     }
 
-    private static void Binary<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result, TOp op)
+    /// <summary>The serial loop of one binary operation.</summary>
+    private static void BinarySerial<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result, TOp op)
         where TOp : struct, IBinaryOp
     {
-        CheckLengths(a.Length, b.Length, result.Length);
         int n = a.Length, i = 0;
         ref float aa = ref MemoryMarshal.GetReference(a);
         ref float bb = ref MemoryMarshal.GetReference(b);

@@ -4,6 +4,7 @@ namespace NormSharp.Tests.Kernels;
 
 /// <summary><see cref="Activations"/> against <see cref="ActivationReference"/> at every length 0…300 (vector
 /// bodies and scalar tails), with zeros, NaN and large magnitudes mixed in, and in place.</summary>
+[Collection(KernelSerialCollection.Name)]
 public class ActivationKernelTests
 {
     private delegate void Forward(ReadOnlySpan<float> x, Span<float> y);
@@ -47,6 +48,36 @@ public class ActivationKernelTests
             c.SlowBack(source, dy, slowGrad);
             Approx.Equal(slowGrad, fastGrad, $"{name} backward n={n}", rtol: 1e-5f, atol: 1e-6f);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void LargeSpansSplitOverThreadsGiveTheSameValues(string name)
+    {
+        // 100,003 values: several ranges over the worker pool at 2 threads, one pass at 1 thread; an
+        // element-wise result must not depend on where the ranges are cut. Also against the reference.
+        var c = s_cases.Single(k => k.Name == name);
+        var rng = new Rng(17);
+        var x = Inputs(rng, 100_003);
+        var dy = Approx.Random(rng, x.Length);
+        float[] RunForward(int threads)
+        {
+            var y = new float[x.Length];
+            KernelSerialCollection.WithThreads(threads, () => c.Fast(x, y));
+            return y;
+        }
+        float[] RunBackward(int threads, float[] source)
+        {
+            var g = new float[x.Length];
+            KernelSerialCollection.WithThreads(threads, () => c.FastBack(source, dy, g));
+            return g;
+        }
+        float[] one = RunForward(1), two = RunForward(2), slow = new float[x.Length];
+        Assert.Equal(one, two);
+        c.Slow(x, slow);
+        Approx.Equal(slow, two, $"{name} forward", rtol: 1e-5f, atol: 1e-6f);
+        var source = c.BackFromOutput ? slow : x;
+        Assert.Equal(RunBackward(1, source), RunBackward(2, source));
     }
 
     [Theory]
