@@ -18,15 +18,17 @@ public static unsafe partial class Conv2dKernel
             var weight = new ReadOnlySpan<float>(w, g.WeightSize);
             float* col = ChunkColumns(g, workspace, chunk);
             float* planes = PaddedPlanes(g, col);
-            bool channelLanes = UsesChannelLanes(g);
-            float* wt = channelLanes ? SharedWeights(g, chunks, workspace) : null;
+            bool channelLanes = UsesChannelLanes(g), spatialLanes = UsesSpatialLanes(g);
+            float* wt = SharedWeights(g, chunks, workspace); // only read by the two direct paths
+
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
                 float* image = x + (long)n * g.InputImageSize;
                 float* outImage = y + (long)n * g.OutputImageSize;
-                if (channelLanes)
+                if (channelLanes || spatialLanes)
                 {
-                    ForwardChannelLanes(g, image, wt, bias, outImage, col);
+                    if (channelLanes) ForwardChannelLanes(g, image, wt, bias, outImage, col);
+                    else ForwardSpatialLanes(g, image, wt, bias, outImage, col);
                     continue;
                 }
                 if (g.IsPointwise) col = image;
@@ -112,7 +114,7 @@ public static unsafe partial class Conv2dKernel
             var partialW = new Span<float>(PartialWeight(chunk), g.WeightSize);
             float* partialB = PartialBias(chunk);
             float beta = 0f;
-            bool laneSums = UsesLaneSums(g), channelLanes = UsesChannelLanes(g);
+            bool laneSums = UsesLaneSums(g), channelLanes = UsesChannelLanes(g), spatialLanes = UsesSpatialLanes(g);
             if (laneSums || channelLanes) new Span<float>(PartialWeight(chunk), PartialWeightSize(g)).Clear();
             if (withBias) new Span<float>(partialB, outC).Clear();
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
@@ -121,6 +123,7 @@ public static unsafe partial class Conv2dKernel
                 float* gradOutImage = dy + (long)n * g.OutputImageSize;
                 var gradOut = new ReadOnlySpan<float>(gradOutImage, g.OutputImageSize);
                 if (channelLanes) WeightGradientChannelLanes(g, image, gradOutImage, PartialWeight(chunk), col);
+                else if (spatialLanes) WeightGradientSpatialLanes(g, image, gradOutImage, PartialWeight(chunk), col);
                 else WeightGradientIm2Col(image, gradOutImage, col, planes, PartialWeight(chunk), laneSums, beta);
                 beta = 1f;
                 if (!withBias) continue;

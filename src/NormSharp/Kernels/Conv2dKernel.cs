@@ -39,6 +39,7 @@ public static unsafe partial class Conv2dKernel
         fixed (float* x = input, w = weight, b = bias, y = output, ws = workspace)
         {
             if (UsesChannelLanes(g)) TransposeWeights(g, w, SharedWeights(g, chunks, ws));
+            else if (UsesSpatialLanes(g)) PackSpatialWeights(g, w, SharedWeights(g, chunks, ws));
             var body = new ForwardBody(g, chunks, x, w, bias.IsEmpty ? null : b, y, ws);
             ParallelRunner.For(chunks, body);
         }
@@ -119,12 +120,12 @@ public static unsafe partial class Conv2dKernel
     }
 
     private static int WorkspaceSizeFor(in Conv2dGeometry g, int chunks) =>
-        checked(chunks * PerChunkSize(g) + (UsesChannelLanes(g) ? g.WeightSize : 0));
+        checked(chunks * PerChunkSize(g) + (UsesChannelLanes(g) ? g.WeightSize : UsesSpatialLanes(g) ? SpatialPackedWeightSize(g) : 0));
 
     /// <summary>One chunk's share of the workspace: its im2col (or channel-lanes) scratch, partial dW and partial db.</summary>
     private static int PerChunkSize(in Conv2dGeometry g) => checked(ColumnSize(g) + PartialWeightSize(g) + g.OutChannels);
 
-    /// <summary>The transposed weights of the channel-lanes forward, after every chunk's share.</summary>
+    /// <summary>The transposed (channel lanes) or packed (spatial lanes) forward weights, after every chunk's share.</summary>
     private static float* SharedWeights(in Conv2dGeometry g, int chunks, float* workspace) =>
         workspace + (long)chunks * PerChunkSize(g);
 
@@ -156,7 +157,8 @@ public static unsafe partial class Conv2dKernel
         if (g.IsPointwise) return 0;
         int ld = ColumnStride(g);
         int im2col = checked(g.ColumnRows * ld + (ld == g.ColumnCols ? 0 : g.OutChannels * ld));
-        return checked(2 * ColumnSlack(g) + (UsesChannelLanes(g) ? Math.Max(im2col, ChannelLanesScratch(g)) : im2col));
+        int direct = UsesChannelLanes(g) ? ChannelLanesScratch(g) : UsesSpatialLanes(g) ? SpatialLanesScratch(g) : 0;
+        return checked(2 * ColumnSlack(g) + Math.Max(im2col, direct));
     }
 
     /// <summary>Floats kept free before and after a chunk's im2col matrix: <see cref="Col2ImStride1"/> reads whole

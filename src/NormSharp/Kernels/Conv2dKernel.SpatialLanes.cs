@@ -1,0 +1,220 @@
+using System.Runtime.Intrinsics;
+
+namespace NormSharp.Kernels;
+
+public static unsafe partial class Conv2dKernel
+{
+    // "Output columns in the vector lanes", direct (no im2col): for a layer with few output channels and wide
+    // rows (LeNet's conv1: 1 → 6 channels, 28-wide rows), 32 output columns of one row are two Vector512s, and
+    //   y[o, i, j₀ … j₀+31] = b[o] + Σ_{c,u,v} W[o, c, u, v] · x[c, i+u, j₀+v … j₀+v+31]
+    // is, per tap, two loads of the (zero-padded) input row shifted by v and one broadcast weight per output
+    // channel: six output channels give twelve accumulators and eight loads per twelve FMAs. The im2col path
+    // wrote and re-read a 25 × 784 matrix per image and ran its last rows of C_out = 6 one at a time, at 40%
+    // of the FMA peak. The weight gradient runs the same way round: for three output channels and four taps,
+    //   acc[o, (c,u,v)] += dy[o, i, j₀ … j₀+15] ⊙ x[c, i+u, j₀+v …]   (16 lane sums per weight, reduced once per chunk).
+    // Only stride 1 with C_out not a multiple of 16 (those use the channel-lanes path) and rows of ≥ 12 outputs.
+
+    /// <summary>Output channels per forward micro-kernel call (weights packed in groups of this many).</summary>
+    private const int SpatialChannels = 6;
+
+    /// <summary>Output channels × taps per weight-gradient micro-kernel call.</summary>
+    private const int GradChannels = 3, GradTaps = 4;
+
+    /// <summary>Whether forward and weight gradient run with output columns in the vector lanes, without im2col.</summary>
+    private static bool UsesSpatialLanes(in Conv2dGeometry g) =>
+        UseDirectProducts && !UsesChannelLanes(g) && g.Stride == 1 && !g.IsPointwise && g.OutWidth >= 12;
+
+    /// <summary>Row stride of the padded input copy: whole 32-column blocks of outputs plus the k − 1 columns
+    /// their windows reach past them, so every row load stays inside the copy.</summary>
+    private static int SpatialRowStride(in Conv2dGeometry g) => SpatialOutStride(g) + g.KernelSize - 1;
+
+    /// <summary>Row stride of the zero-padded dy copy: the output width in whole 32-column blocks.</summary>
+    private static int SpatialOutStride(in Conv2dGeometry g) => (g.OutWidth + 31) & ~31;
+
+    private static int SpatialPaddedImageSize(in Conv2dGeometry g) =>
+        checked(g.InChannels * (g.Height + 2 * g.Padding) * SpatialRowStride(g));
+
+    /// <summary>Per-chunk scratch: the padded image, the padded dy image, one partial vector on its way out.</summary>
+    private static int SpatialLanesScratch(in Conv2dGeometry g) =>
+        checked(SpatialPaddedImageSize(g) + g.OutChannels * g.OutHeight * SpatialOutStride(g) + 32);
+
+    /// <summary>Floats of the packed forward weights: groups of <see cref="SpatialChannels"/> output channels.</summary>
+    private static int SpatialPackedWeightSize(in Conv2dGeometry g) =>
+        checked((g.OutChannels + SpatialChannels - 1) / SpatialChannels * g.ColumnRows * SpatialChannels);
+
+    /// <summary>packed[grp, p, r] = w[o·C·k·k + p] with o = min(6·grp + r, C_out − 1): the six weights of one tap
+    /// side by side (a short last group repeats its last channel, whose results are not stored).</summary>
+    private static void PackSpatialWeights(in Conv2dGeometry g, float* w, float* packed)
+    {
+        int rows = g.ColumnRows, groups = (g.OutChannels + SpatialChannels - 1) / SpatialChannels;
+        for (int grp = 0; grp < groups; grp++)
+            for (int p = 0; p < rows; p++)
+                for (int r = 0; r < SpatialChannels; r++)
+                {
+                    int o = Math.Min(grp * SpatialChannels + r, g.OutChannels - 1);
+                    packed[((long)grp * rows + p) * SpatialChannels + r] = w[(long)o * rows + p];
+                }
+    }
+
+    /// <summary>Copies image [C, H, W] into [C, H + 2p, <see cref="SpatialRowStride"/>] with zeros around it.</summary>
+    private static float* SpatialPaddedImage(in Conv2dGeometry g, float* image, float* scratch)
+    {
+        int p = g.Padding, h = g.Height, w = g.Width, hp = h + 2 * p, ws = SpatialRowStride(g);
+        new Span<float>(scratch, SpatialPaddedImageSize(g)).Clear();
+        for (int c = 0; c < g.InChannels; c++)
+            for (int i = 0; i < h; i++)
+                new ReadOnlySpan<float>(image + ((long)c * h + i) * w, w)
+                    .CopyTo(new Span<float>(scratch + ((long)c * hp + i + p) * ws + p, w));
+        return scratch;
+    }
+
+    /// <summary>y_n = conv(x_n, W) + b for one image: 6 output channels × 32 columns of one row at a time.</summary>
+    private static void ForwardSpatialLanes(in Conv2dGeometry g, float* image, float* packed, float* bias, float* outImage, float* scratch)
+    {
+        float* xs = SpatialPaddedImage(g, image, scratch);
+        float* spill = scratch + SpatialLanesScratch(g) - 32;
+        int ws = SpatialRowStride(g), planeStride = (g.Height + 2 * g.Padding) * ws;
+        int outH = g.OutHeight, outW = g.OutWidth, rows = g.ColumnRows, planeSize = outH * outW;
+        int groups = (g.OutChannels + SpatialChannels - 1) / SpatialChannels;
+        float* init = stackalloc float[SpatialChannels];
+        for (int grp = 0; grp < groups; grp++)
+        {
+            int o0 = grp * SpatialChannels, count = Math.Min(SpatialChannels, g.OutChannels - o0);
+            for (int r = 0; r < SpatialChannels; r++) init[r] = bias == null ? 0f : bias[Math.Min(o0 + r, g.OutChannels - 1)];
+            float* wGroup = packed + (long)grp * rows * SpatialChannels;
+            for (int i = 0; i < outH; i++)
+                for (int j0 = 0; j0 < outW; j0 += 32)
+                    SpatialForwardBlock(xs + (long)i * ws + j0, g.InChannels, g.KernelSize, planeStride, ws, wGroup, init,
+                        outImage + (long)o0 * planeSize + (long)i * outW + j0, planeSize, count, Math.Min(32, outW - j0), spill);
+        }
+    }
+
+    /// <summary>Six output channels × 32 columns: acc[r, q] = init[r] + Σ_{c,u,v} wt[(c,u,v), r] · x[c·planeStride + u·ws + v + q],
+    /// stored to y[r·planeSize + q] for r &lt; <paramref name="channels"/>, q &lt; <paramref name="columns"/>.</summary>
+    private static void SpatialForwardBlock(float* x, int inChannels, int k, int planeStride, int ws, float* wt, float* init,
+        float* y, int planeSize, int channels, int columns, float* spill)
+    {
+        Vector512<float> a00 = Vector512.Create(init[0]), a01 = a00, a10 = Vector512.Create(init[1]), a11 = a10;
+        Vector512<float> a20 = Vector512.Create(init[2]), a21 = a20, a30 = Vector512.Create(init[3]), a31 = a30;
+        Vector512<float> a40 = Vector512.Create(init[4]), a41 = a40, a50 = Vector512.Create(init[5]), a51 = a50;
+        float* w = wt;
+        for (int c = 0; c < inChannels; c++)
+            for (int u = 0; u < k; u++)
+            {
+                float* row = x + (long)c * planeStride + (long)u * ws;
+                for (int v = 0; v < k; v++, w += SpatialChannels)
+                {
+                    var x0 = Vector512.Load(row + v);
+                    var x1 = Vector512.Load(row + v + 16);
+                    var b = Vector512.Create(w[0]);
+                    a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
+                    b = Vector512.Create(w[1]);
+                    a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
+                    b = Vector512.Create(w[2]);
+                    a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
+                    b = Vector512.Create(w[3]);
+                    a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
+                    b = Vector512.Create(w[4]);
+                    a40 = Vector512.FusedMultiplyAdd(b, x0, a40); a41 = Vector512.FusedMultiplyAdd(b, x1, a41);
+                    b = Vector512.Create(w[5]);
+                    a50 = Vector512.FusedMultiplyAdd(b, x0, a50); a51 = Vector512.FusedMultiplyAdd(b, x1, a51);
+                }
+            }
+        StoreRow(y, columns, a00, a01, spill);
+        if (channels > 1) StoreRow(y + planeSize, columns, a10, a11, spill);
+        if (channels > 2) StoreRow(y + 2L * planeSize, columns, a20, a21, spill);
+        if (channels > 3) StoreRow(y + 3L * planeSize, columns, a30, a31, spill);
+        if (channels > 4) StoreRow(y + 4L * planeSize, columns, a40, a41, spill);
+        if (channels > 5) StoreRow(y + 5L * planeSize, columns, a50, a51, spill);
+    }
+
+    /// <summary>The first <paramref name="columns"/> (≤ 32) lanes of (lo, hi) to y; never writes past them.</summary>
+    private static void StoreRow(float* y, int columns, Vector512<float> lo, Vector512<float> hi, float* spill)
+    {
+        if (columns >= 16) lo.Store(y);
+        if (columns >= 32) { hi.Store(y + 16); return; }
+        (columns >= 16 ? hi : lo).Store(spill);
+        int done = columns >= 16 ? 16 : 0;
+        for (int q = done; q < columns; q++) y[q] = spill[q - done];
+    }
+
+    /// <summary>Adds one image's weight gradient as 16 lane sums per weight: acc[(o·C·k·k + p)·16 + l].</summary>
+    private static void WeightGradientSpatialLanes(in Conv2dGeometry g, float* image, float* gradOutImage, float* acc, float* scratch)
+    {
+        float* xs = SpatialPaddedImage(g, image, scratch);
+        int ws = SpatialRowStride(g), planeStride = (g.Height + 2 * g.Padding) * ws, k = g.KernelSize, taps = k * k;
+        int outH = g.OutHeight, outW = g.OutWidth, ld = SpatialOutStride(g), rows = g.ColumnRows;
+        // dy planes with rows padded to whole 32-column blocks by zeros: the lanes past a row add nothing.
+        float* dyPad = xs + SpatialPaddedImageSize(g);
+        for (int o = 0; o < g.OutChannels; o++)
+            for (int i = 0; i < outH; i++)
+            {
+                float* dst = dyPad + ((long)o * outH + i) * ld;
+                new ReadOnlySpan<float>(gradOutImage + ((long)o * outH + i) * outW, outW).CopyTo(new Span<float>(dst, outW));
+                new Span<float>(dst + outW, ld - outW).Clear();
+            }
+        nint* offsets = stackalloc nint[GradTaps];
+        nint* planes = stackalloc nint[GradChannels];
+        for (int c = 0; c < g.InChannels; c++)
+            for (int t0 = 0; t0 < taps; t0 += GradTaps)
+            {
+                int tapCount = Math.Min(GradTaps, taps - t0);
+                for (int q = 0; q < GradTaps; q++)
+                {
+                    int t = t0 + Math.Min(q, tapCount - 1);
+                    offsets[q] = (nint)c * planeStride + t / k * ws + t % k;
+                }
+                for (int o0 = 0; o0 < g.OutChannels; o0 += GradChannels)
+                {
+                    int channels = Math.Min(GradChannels, g.OutChannels - o0);
+                    for (int r = 0; r < GradChannels; r++) planes[r] = (nint)Math.Min(o0 + r, g.OutChannels - 1) * outH * ld;
+                    WeightGradientSpatialBlock(xs, dyPad, outH, ld, ws, offsets, planes,
+                        acc + ((long)o0 * rows + c * taps + t0) * 16, rows, channels, tapCount);
+                }
+            }
+    }
+
+    /// <summary>acc[r, q] += Σ_{i, j} dy[planes[r] + i·ld + j] ⊙ x[offsets[q] + i·ws + j] over 16-lane columns j,
+    /// for 3 output channels × 4 taps; stores the first <paramref name="channels"/> × <paramref name="tapCount"/>.</summary>
+    private static void WeightGradientSpatialBlock(float* xs, float* dyPad, int outH, int ld, int ws, nint* offsets, nint* planes,
+        float* acc, int rows, int channels, int tapCount)
+    {
+        nint x0 = offsets[0], x1 = offsets[1], x2 = offsets[2], x3 = offsets[3];
+        float* d0 = dyPad + planes[0], d1 = dyPad + planes[1], d2 = dyPad + planes[2];
+        Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
+        Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
+        for (int i = 0; i < outH; i++)
+        {
+            float* xr = xs + (long)i * ws;
+            long dr = (long)i * ld;
+            for (int j = 0; j < ld; j += 16)
+            {
+                float* xp = xr + j;
+                var g0 = Vector512.Load(d0 + dr + j);
+                var g1 = Vector512.Load(d1 + dr + j);
+                var g2 = Vector512.Load(d2 + dr + j);
+                var v = Vector512.Load(xp + x0);
+                s00 = Vector512.FusedMultiplyAdd(g0, v, s00); s10 = Vector512.FusedMultiplyAdd(g1, v, s10); s20 = Vector512.FusedMultiplyAdd(g2, v, s20);
+                v = Vector512.Load(xp + x1);
+                s01 = Vector512.FusedMultiplyAdd(g0, v, s01); s11 = Vector512.FusedMultiplyAdd(g1, v, s11); s21 = Vector512.FusedMultiplyAdd(g2, v, s21);
+                v = Vector512.Load(xp + x2);
+                s02 = Vector512.FusedMultiplyAdd(g0, v, s02); s12 = Vector512.FusedMultiplyAdd(g1, v, s12); s22 = Vector512.FusedMultiplyAdd(g2, v, s22);
+                v = Vector512.Load(xp + x3);
+                s03 = Vector512.FusedMultiplyAdd(g0, v, s03); s13 = Vector512.FusedMultiplyAdd(g1, v, s13); s23 = Vector512.FusedMultiplyAdd(g2, v, s23);
+            }
+        }
+        AddTaps(acc, tapCount, s00, s01, s02, s03);
+        if (channels > 1) AddTaps(acc + (long)rows * 16, tapCount, s10, s11, s12, s13);
+        if (channels > 2) AddTaps(acc + 2L * rows * 16, tapCount, s20, s21, s22, s23);
+    }
+
+    /// <summary>Adds the first <paramref name="count"/> of four tap accumulators to consecutive lane-sum slots.</summary>
+    private static void AddTaps(float* acc, int count, Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3)
+    {
+        AddTo(acc, t0);
+        if (count > 1) AddTo(acc + 16, t1);
+        if (count > 2) AddTo(acc + 32, t2);
+        if (count > 3) AddTo(acc + 48, t3);
+    }
+}
