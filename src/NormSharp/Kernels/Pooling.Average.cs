@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace NormSharp.Kernels;
 
 public static unsafe partial class Pooling
@@ -15,13 +18,9 @@ public static unsafe partial class Pooling
                 float* dst = y + (long)plane * g.OutputPlaneSize;
                 if (IsTwoByTwo(g))
                 {
-                    // LeNet's AvgPool(2, 2): every window lies inside the image; same additions in the same order.
+                    // LeNet's AvgPool(2, 2): every window lies inside the image.
                     for (int i = 0; i < g.OutHeight; i++)
-                    {
-                        float* r0 = src + 2 * i * width, r1 = r0 + width, o = dst + i * g.OutWidth;
-                        for (int j = 0; j < g.OutWidth; j++)
-                            o[j] = (r0[2 * j] + r0[2 * j + 1] + r1[2 * j] + r1[2 * j + 1]) * scale;
-                    }
+                        AverageTwoByTwoRow(src + 2 * i * width, src + (2 * i + 1) * width, dst + i * g.OutWidth, g.OutWidth, scale);
                     continue;
                 }
                 for (int i = 0; i < g.OutHeight; i++)
@@ -48,7 +47,9 @@ public static unsafe partial class Pooling
             int k = g.KernelSize, s = g.Stride, p = g.Padding, width = g.Width;
             float scale = 1f / (k * k);
             int start = ChunkStart(chunk, chunks, g.Planes), end = ChunkStart(chunk + 1, chunks, g.Planes);
-            new Span<float>(dx + (long)start * g.InputPlaneSize, (end - start) * g.InputPlaneSize).Clear();
+            // 2×2 windows tile an even-sized plane exactly and write every element below: no clearing pass.
+            if (!IsTwoByTwo(g) || g.Height % 2 != 0 || width % 2 != 0)
+                new Span<float>(dx + (long)start * g.InputPlaneSize, (end - start) * g.InputPlaneSize).Clear();
             for (int plane = start; plane < end; plane++)
             {
                 float* target = dx + (long)plane * g.InputPlaneSize;
@@ -57,14 +58,7 @@ public static unsafe partial class Pooling
                 {
                     // Windows do not overlap: each covered element receives exactly one share.
                     for (int i = 0; i < g.OutHeight; i++)
-                    {
-                        float* r0 = target + 2 * i * width, r1 = r0 + width, d = grad + i * g.OutWidth;
-                        for (int j = 0; j < g.OutWidth; j++)
-                        {
-                            float share = d[j] * scale;
-                            r0[2 * j] = share; r0[2 * j + 1] = share; r1[2 * j] = share; r1[2 * j + 1] = share;
-                        }
-                    }
+                        SpreadTwoByTwoRow(grad + i * g.OutWidth, target + 2 * i * width, target + (2 * i + 1) * width, g.OutWidth, scale);
                     continue;
                 }
                 for (int i = 0; i < g.OutHeight; i++)
@@ -79,6 +73,52 @@ public static unsafe partial class Pooling
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>o[j] = (r0[2j] + r1[2j] + r0[2j+1] + r1[2j+1])·scale, 8 outputs at a time: the two rows are added
+    /// column by column, then adjacent columns pairwise (a horizontal add, whose lane order a 64-bit permute undoes).</summary>
+    private static void AverageTwoByTwoRow(float* r0, float* r1, float* o, int outWidth, float scale)
+    {
+        int j = 0;
+        if (Avx2.IsSupported)
+        {
+            var sv = Vector256.Create(scale);
+            for (; j + 8 <= outWidth; j += 8)
+            {
+                var columns0 = Vector256.Load(r0 + 2 * j) + Vector256.Load(r1 + 2 * j);
+                var columns1 = Vector256.Load(r0 + 2 * j + 8) + Vector256.Load(r1 + 2 * j + 8);
+                // hadd: [c0+c1, c2+c3, d0+d1, d2+d3 | c4+c5, c6+c7, d4+d5, d6+d7] → windows 0,1,4,5 | 2,3,6,7.
+                var pairs = Avx.HorizontalAdd(columns0, columns1);
+                (Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle() * sv).Store(o + j);
+            }
+        }
+        for (; j < outWidth; j++) o[j] = (r0[2 * j] + r1[2 * j] + (r0[2 * j + 1] + r1[2 * j + 1])) * scale;
+    }
+
+    /// <summary>r0[2j] = r0[2j+1] = r1[2j] = r1[2j+1] = d[j]·scale, 8 windows at a time.</summary>
+    private static void SpreadTwoByTwoRow(float* d, float* r0, float* r1, int outWidth, float scale)
+    {
+        int j = 0;
+        if (Avx.IsSupported)
+        {
+            var sv = Vector256.Create(scale);
+            for (; j + 8 <= outWidth; j += 8)
+            {
+                var share = Vector256.Load(d + j) * sv;
+                // unpack: [s0 s0 s1 s1 | s4 s4 s5 s5] and [s2 s2 s3 s3 | s6 s6 s7 s7]; the lane swap puts them in order.
+                var low = Avx.UnpackLow(share, share);
+                var high = Avx.UnpackHigh(share, share);
+                var first = Avx.Permute2x128(low, high, 0x20);
+                var second = Avx.Permute2x128(low, high, 0x31);
+                first.Store(r0 + 2 * j); second.Store(r0 + 2 * j + 8);
+                first.Store(r1 + 2 * j); second.Store(r1 + 2 * j + 8);
+            }
+        }
+        for (; j < outWidth; j++)
+        {
+            float share = d[j] * scale;
+            r0[2 * j] = share; r0[2 * j + 1] = share; r1[2 * j] = share; r1[2 * j + 1] = share;
         }
     }
 }
