@@ -56,13 +56,6 @@ public static unsafe partial class Activations
             BinarySerial(new ReadOnlySpan<float>(a, length), new ReadOnlySpan<float>(b, length), new Span<float>(result, length), op);
     }
 
-    /// <summary>TensorPrimitives.Sigmoid, which already vectorises (callers never pass an empty range).</summary>
-    private readonly struct SigmoidRange : IRangeOp
-    {
-        public void Run(float* a, float* b, float* result, int length) =>
-            TensorPrimitives.Sigmoid(new ReadOnlySpan<float>(a, length), new Span<float>(result, length));
-    }
-
     /// <summary>TensorPrimitives.Tanh.</summary>
     private readonly struct TanhRange : IRangeOp
     {

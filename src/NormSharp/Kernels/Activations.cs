@@ -42,7 +42,7 @@ public static partial class Activations
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         CheckLengths(x.Length, x.Length, y.Length);
-        if (x.Length > 0) Split(x, x, y, new SigmoidRange()); // TensorPrimitives rejects empty spans here
+        Unary(x, y, new SigmoidOp());
     }
 
     /// <inheritdoc cref="ActivationReference.SigmoidBackward"/>
@@ -175,6 +175,16 @@ public static partial class Activations
         public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) =>
             Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy * scale,
                 Vector256.Exp(Vector256.Min(x, Vector256<float>.Zero)) * dy * (scale * alpha));
+    }
+
+    /// <summary>σ(x) = 1/(1 + e⁻ˣ) with <see cref="FastExp"/>: TensorPrimitives.Sigmoid took 2 ms for LeNet's
+    /// first activation (1.2 M values) on one core, this 0.55 ms. For x &lt; −88 the result is ~6·10⁻³⁹ instead
+    /// of 0 (FastExp clamps), for large x exactly 1; NaN stays NaN.</summary>
+    private readonly struct SigmoidOp : IUnaryOp
+    {
+        public float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
+        public Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + FastExp.Exp(-x));
+        public Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + FastExp.Exp(-x));
     }
 
     private readonly struct SigmoidBackwardOp : IBinaryOp
