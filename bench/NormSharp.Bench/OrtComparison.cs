@@ -6,7 +6,7 @@ using NormSharp.Kernels;
 namespace NormSharp.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- ort [rounds] [--threads T] [--quick] [--profile]</c>:
+/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- ort [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin]</c>:
 /// eval-mode inference of a BN-folded model in NormSharp against ONNX Runtime (CPU) on the same exported model
 /// (issue #8: "Inference of a BN-folded model: ≥ ONNX Runtime (CPU)"). Also ORT on the unfolded export, for
 /// reference (ORT_ENABLE_ALL may fuse BatchNormalization into the Gemm/Conv before it itself).
@@ -29,7 +29,7 @@ internal static class OrtComparison
     public static void Run(string[] args)
     {
         int rounds = 100, threads = ParallelRunner.Threads;
-        bool quick = false, profile = false;
+        bool quick = false, profile = false, spin = true;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -37,9 +37,10 @@ internal static class OrtComparison
                 case "--threads": threads = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture); break;
                 case "--quick": quick = true; break;
                 case "--profile": profile = true; break;
+                case "--ort-no-spin": spin = false; break;
                 default:
                     if (!int.TryParse(args[i], CultureInfo.InvariantCulture, out rounds) || rounds < 1)
-                        throw new ArgumentException($"ort: unknown argument '{args[i]}' (expected [rounds] [--threads T] [--quick] [--profile])");
+                        throw new ArgumentException($"ort: unknown argument '{args[i]}' (expected [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin])");
                     break;
             }
         }
@@ -53,17 +54,17 @@ internal static class OrtComparison
         Console.WriteLine("| workload | NormSharp folded min / median | ORT folded min / median | ratio ORT/NS min, median (per-round range) | NormSharp ex/s (median) | ORT ex/s (median) | ORT unfolded min / median | max abs diff NS–ORT (NS–ORT unfolded, folded–unfolded) | NS bytes/call |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var workloads = OrtWorkload.Standard(quick);
-        foreach (var w in workloads) Console.WriteLine(Measure(w, threads, rounds));
+        foreach (var w in workloads) Console.WriteLine(Measure(w, threads, rounds, spin));
         Console.WriteLine($"# load after: {LoadAverage()}");
 
         if (profile)
             foreach (var w in workloads) InferenceProfile.Print(w, threads, quick ? 20 : 200);
     }
 
-    private static string Measure(OrtWorkload w, int threads, int rounds)
+    private static string Measure(OrtWorkload w, int threads, int rounds, bool spin)
     {
-        using var folded = new OrtRunner(w.FoldedOnnx, w.Input, w.OutputShape, threads);
-        using var unfolded = new OrtRunner(w.UnfoldedOnnx, w.Input, w.OutputShape, threads);
+        using var folded = new OrtRunner(w.FoldedOnnx, w.Input, w.OutputShape, threads, spin: spin);
+        using var unfolded = new OrtRunner(w.UnfoldedOnnx, w.Input, w.OutputShape, threads, spin: spin);
         Tensor? nsOutput = null;
         Action ns = () => nsOutput = w.Folded.Forward(w.Input);
         Action[] engines = [ns, folded.Run, unfolded.Run];

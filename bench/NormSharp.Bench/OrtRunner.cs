@@ -26,7 +26,8 @@ internal sealed class OrtRunner : IDisposable
     /// <param name="outputShape">Shape of the graph output (batch included).</param>
     /// <param name="threads">Intra-op threads.</param>
     /// <param name="profilePrefix">When set, ORT writes a per-node profile (JSON) named after this prefix.</param>
-    public OrtRunner(byte[] model, Tensor input, int[] outputShape, int threads, string? profilePrefix = null)
+    /// <param name="spin">Whether idle intra-op workers spin before they wait (ORT's default: yes).</param>
+    public OrtRunner(byte[] model, Tensor input, int[] outputShape, int threads, string? profilePrefix = null, bool spin = true)
     {
         _options = new SessionOptions
         {
@@ -35,6 +36,7 @@ internal sealed class OrtRunner : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        if (!spin) _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (profilePrefix is not null)
         {
             _options.EnableProfiling = true;
