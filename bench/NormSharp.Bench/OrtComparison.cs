@@ -6,7 +6,7 @@ using NormSharp.Kernels;
 namespace NormSharp.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- ort [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin]</c>:
+/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- ort [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin] [--pause-ms P]</c>:
 /// eval-mode inference of a BN-folded model in NormSharp against ONNX Runtime (CPU) on the same exported model
 /// (issue #8: "Inference of a BN-folded model: ≥ ONNX Runtime (CPU)"). Also ORT on the unfolded export, for
 /// reference (ORT_ENABLE_ALL may fuse BatchNormalization into the Gemm/Conv before it itself).
@@ -30,6 +30,7 @@ internal static class OrtComparison
     {
         int rounds = 100, threads = ParallelRunner.Threads;
         bool quick = false, profile = false, spin = true;
+        int pauseMs = 20;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -38,9 +39,10 @@ internal static class OrtComparison
                 case "--quick": quick = true; break;
                 case "--profile": profile = true; break;
                 case "--ort-no-spin": spin = false; break;
+                case "--pause-ms": pauseMs = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture); break;
                 default:
                     if (!int.TryParse(args[i], CultureInfo.InvariantCulture, out rounds) || rounds < 1)
-                        throw new ArgumentException($"ort: unknown argument '{args[i]}' (expected [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin])");
+                        throw new ArgumentException($"ort: unknown argument '{args[i]}' (expected [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin] [--pause-ms P])");
                     break;
             }
         }
@@ -50,18 +52,19 @@ internal static class OrtComparison
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"# ort: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}; " +
-            $".NET {Environment.Version}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {threads} thread(s), {rounds} interleaved rounds"));
+            $".NET {Environment.Version}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {threads} thread(s), {rounds} interleaved rounds, " +
+            $"ORT workers {(spin ? "spin (default)" : "do not spin")}, {pauseMs} ms pause before each block"));
         Console.WriteLine("| workload | NormSharp folded min / median | ORT folded min / median | ratio ORT/NS min, median (per-round range) | NormSharp ex/s (median) | ORT ex/s (median) | ORT unfolded min / median | max abs diff NS–ORT (NS–ORT unfolded, folded–unfolded) | NS bytes/call |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var workloads = OrtWorkload.Standard(quick);
-        foreach (var w in workloads) Console.WriteLine(Measure(w, threads, rounds, spin));
+        foreach (var w in workloads) Console.WriteLine(Measure(w, threads, rounds, spin, pauseMs));
         Console.WriteLine($"# load after: {LoadAverage()}");
 
         if (profile)
             foreach (var w in workloads) InferenceProfile.Print(w, threads, quick ? 20 : 200);
     }
 
-    private static string Measure(OrtWorkload w, int threads, int rounds, bool spin)
+    private static string Measure(OrtWorkload w, int threads, int rounds, bool spin, int pauseMs)
     {
         using var folded = new OrtRunner(w.FoldedOnnx, w.Input, w.OutputShape, threads, spin: spin);
         using var unfolded = new OrtRunner(w.UnfoldedOnnx, w.Input, w.OutputShape, threads, spin: spin);
@@ -77,6 +80,9 @@ internal static class OrtComparison
         for (int r = 0; r < rounds; r++)
             for (int e = 0; e < engines.Length; e++)
             {
+                // Let the previous engine's idle workers stop spinning (ORT's spin for a while after a call and
+                // would otherwise hold the second core during NormSharp's block: measured 9 ms instead of 4.5).
+                if (pauseMs > 0) Thread.Sleep(pauseMs);
                 long bytes = GC.GetAllocatedBytesForCurrentThread();
                 times[e][r] = TimeBlock(engines[e], reps);
                 if (e == 0) allocated += GC.GetAllocatedBytesForCurrentThread() - bytes;

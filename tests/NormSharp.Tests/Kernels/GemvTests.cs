@@ -13,11 +13,17 @@ public class GemvTests
     private static readonly (int M, int N)[] s_shapes =
         [(0, 5), (3, 0), (1, 1), (5, 7), (16, 15), (17, 16), (33, 17), (10, 31), (64, 65), (120, 400), (500, 784), (301, 129)];
 
+    public static TheoryData<bool, float> Paths()
+    {
+        var data = new TheoryData<bool, float>();
+        foreach (bool wide in System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? new[] { false, true } : [false])
+            foreach (float beta in new[] { 0f, 1f, 0.5f }) data.Add(wide, beta);
+        return data;
+    }
+
     [Theory]
-    [InlineData(0f)]
-    [InlineData(1f)]
-    [InlineData(0.5f)]
-    public void MatchesReference(float beta)
+    [MemberData(nameof(Paths))]
+    public void MatchesReference(bool wide, float beta)
     {
         var rng = new Rng(3);
         foreach (var (m, n) in s_shapes)
@@ -31,9 +37,9 @@ public class GemvTests
                 var expected = (float[])y.Clone();
                 GemmReference.Sgemm(false, false, m, 1, n, 1f, a, lda, x, 1, beta, expected, 1);
 
-                Gemv.Sgemv(m, n, a, lda, x, beta, y);
+                Gemv.Sgemv(wide, m, n, a, lda, x, beta, y);
 
-                Approx.Equal(expected, y, $"gemv {m}×{n} lda {lda} β {beta}");
+                Approx.Equal(expected, y, $"gemv (wide: {wide}) {m}×{n} lda {lda} β {beta}");
             }
     }
 
