@@ -6,7 +6,8 @@ using NormSharp.Kernels;
 namespace NormSharp.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- ort [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin] [--pause-ms P]</c>:
+/// <c>dotnet run -c Release --project bench/NormSharp.Bench -- ort [rounds] [--threads T] [--quick] [--profile] [--ort-no-spin] [--pause-ms P]</c>
+/// (default 100 rounds, threads = <c>ParallelRunner.Threads</c>; <c>--quick</c>: at most 10 rounds):
 /// eval-mode inference of a BN-folded model in NormSharp against ONNX Runtime (CPU) on the same exported model
 /// (issue #8: "Inference of a BN-folded model: ≥ ONNX Runtime (CPU)"). Also ORT on the unfolded export, for
 /// reference (ORT_ENABLE_ALL may fuse BatchNormalization into the Gemm/Conv before it itself).
@@ -56,7 +57,7 @@ internal static class OrtComparison
             $"ORT workers {(spin ? "spin (default)" : "do not spin")}, {pauseMs} ms pause before each block"));
         Console.WriteLine("| workload | NormSharp folded min / median | ORT folded min / median | ratio ORT/NS min, median (per-round range) | NormSharp ex/s (median) | ORT ex/s (median) | ORT unfolded min / median | max abs diff NS–ORT (NS–ORT unfolded, folded–unfolded) | NS bytes/call |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        var workloads = OrtWorkload.Standard(quick);
+        var workloads = OrtWorkload.Standard();
         foreach (var w in workloads) Console.WriteLine(Measure(w, threads, rounds, spin, pauseMs));
         Console.WriteLine($"# load after: {LoadAverage()}");
 

@@ -62,12 +62,12 @@ internal sealed class OrtWorkload
     public int Batch => Input.Dim(0);
 
     /// <summary>The workloads: seed MLP with BN at batch 500 and 1, d2l LeNet-5 with BN (sigmoid) at 256 and 1.</summary>
-    public static IReadOnlyList<OrtWorkload> Standard(bool quick)
+    public static IReadOnlyList<OrtWorkload> Standard()
     {
         var list = new List<OrtWorkload>();
-        foreach (int batch in quick ? new[] { 500 } : new[] { 500, 1 })
+        foreach (int batch in new[] { 500, 1 })
             list.Add(new OrtWorkload($"MLP+BN [{batch},784]", ModelZoo.Mlp(784, ModelZoo.SeedHiddenSizes, 10, Options()), [batch, 784]));
-        foreach (int batch in quick ? new[] { 256 } : new[] { 256, 1 })
+        foreach (int batch in new[] { 256, 1 })
             list.Add(new OrtWorkload($"LeNet+BN [{batch},1,28,28]",
                 ModelZoo.LeNet(options: Options() with { Activation = "sigmoid" }), [batch, 1, 28, 28]));
         return list;
