@@ -13,7 +13,7 @@ namespace NormSharp.Kernels;
 /// with the scalar form. Outputs may alias inputs. The vector exponential (<see cref="Vector512.Exp(Vector512{float})"/>)
 /// differs from <see cref="MathF.Exp"/> by about one ulp, so ELU/SELU near 0 differ from the reference by ~1e-7 absolute.
 /// </summary>
-public static class Activations
+public static partial class Activations
 {
     /// <inheritdoc cref="ActivationReference.Relu"/>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => Unary(x, y, new ReluOp());
@@ -42,7 +42,7 @@ public static class Activations
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         CheckLengths(x.Length, x.Length, y.Length);
-        if (x.Length > 0) TensorPrimitives.Sigmoid(x, y); // TensorPrimitives rejects empty spans here
+        if (x.Length > 0) Split<SigmoidSpan>(x, y); // TensorPrimitives rejects empty spans here
     }
 
     /// <inheritdoc cref="ActivationReference.SigmoidBackward"/>
@@ -53,7 +53,7 @@ public static class Activations
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
         CheckLengths(x.Length, x.Length, y.Length);
-        TensorPrimitives.Tanh(x, y);
+        if (x.Length > 0) Split<TanhSpan>(x, y);
     }
 
     /// <inheritdoc cref="ActivationReference.TanhBackward"/>
