@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using NormSharp.Kernels;
 
@@ -60,7 +61,7 @@ internal static class OrtComparison
             $"# ort: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}; " +
             $".NET {Environment.Version}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {threads} thread(s), {rounds} interleaved rounds; " +
             $"ORT workers {(spin ? "spin (ORT's default)" : "do not spin")}, {(persistent ? "persistent sessions" : "a fresh session per block")}"));
-        Console.WriteLine("| workload | NormSharp folded min / median | ORT folded min / median | ratio ORT/NS min, median (per-round range) | NormSharp ex/s (median) | ORT ex/s (median) | ORT unfolded min / median | max abs diff NS–ORT (NS–ORT unfolded, folded–unfolded) | NS bytes/call |");
+        Console.WriteLine("| workload | NormSharp folded min / median | ORT folded min / median | ratio ORT/NS min, median (per-round range) | NormSharp ex/s (median) | ORT ex/s (median) | ORT unfolded min / median | max abs diff NS–ORT (NS–ORT unfolded, folded–unfolded) / max abs logit | NS bytes/call |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var workloads = OrtWorkload.Standard();
         foreach (var w in workloads) Console.WriteLine(Measure(w, settings));
@@ -143,7 +144,7 @@ internal static class OrtComparison
             $"| {w.Name} | {nsMin:F3} / {nsMed:F3} ms | {ortMin:F3} / {ortMed:F3} ms | " +
             $"**{ortMin / nsMin:F2}×**, {ortMed / nsMed:F2}× ({ratios[0]:F2}–{ratios[^1]:F2}) | " +
             $"{w.Batch * 1000 / nsMed:N0} | {w.Batch * 1000 / ortMed:N0} | {unMin:F3} / {unMed:F3} ms | " +
-            $"{diffFolded:E1} ({diffUnfolded:E1}, {diffNs:E1}) | {allocated / ((double)rounds * reps):F0} |");
+            $"{diffFolded:E1} ({diffUnfolded:E1}, {diffNs:E1}) / {TensorPrimitives.MaxMagnitude(nsOut):F2} | {allocated / ((double)rounds * reps):F0} |");
     }
 
     /// <summary>Calls <paramref name="run"/> ≥ 50 times and for ≥ 0.5 s; returns the median ms of the last calls.</summary>
