@@ -59,9 +59,9 @@ internal static class InferenceProfile
     private static void PrintOrt(OrtWorkload w, int threads, int calls)
     {
         string dir = Directory.CreateTempSubdirectory("normsharp-ort-profile").FullName;
+        string? file = null;
         try
         {
-            string file;
             var whole = new double[calls];
             using (var runner = new OrtRunner(w.FoldedOnnx, w.Input, w.OutputShape, threads, Path.Combine(dir, "ort")))
             {
@@ -72,7 +72,7 @@ internal static class InferenceProfile
                     runner.Run();
                     whole[c] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
                 }
-                file = runner.EndProfiling();
+                file = Path.GetFullPath(runner.EndProfiling());
             }
             // Chrome-trace events; a node's kernel time is "<node>_kernel_time" in category "Node", duration in µs.
             // The warm-up calls are dropped: only each node's last `calls` events count.
@@ -103,6 +103,7 @@ internal static class InferenceProfile
         finally
         {
             Directory.Delete(dir, recursive: true);
+            if (file is not null && File.Exists(file)) File.Delete(file); // should lie in dir; never leave one behind
         }
     }
 

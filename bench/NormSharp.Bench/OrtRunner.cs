@@ -39,8 +39,9 @@ internal sealed class OrtRunner : IDisposable
         if (!spin) _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (profilePrefix is not null)
         {
-            _options.EnableProfiling = true;
+            // The prefix first: the EnableProfiling setter hands ORT the prefix it holds at that moment.
             _options.ProfileOutputPathPrefix = profilePrefix;
+            _options.EnableProfiling = true;
         }
         _session = new InferenceSession(model, _options);
         Output = new float[outputShape.Aggregate(1, (a, b) => a * b)];
