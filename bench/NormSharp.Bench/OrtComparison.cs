@@ -144,7 +144,7 @@ internal static class OrtComparison
             $"| {w.Name} | {nsMin:F3} / {nsMed:F3} ms | {ortMin:F3} / {ortMed:F3} ms | " +
             $"**{ortMin / nsMin:F2}×**, {ortMed / nsMed:F2}× ({ratios[0]:F2}–{ratios[^1]:F2}) | " +
             $"{w.Batch * 1000 / nsMed:N0} | {w.Batch * 1000 / ortMed:N0} | {unMin:F3} / {unMed:F3} ms | " +
-            $"{diffFolded:E1} ({diffUnfolded:E1}, {diffNs:E1}) / {TensorPrimitives.MaxMagnitude(nsOut):F2} | {allocated / ((double)rounds * reps):F0} |");
+            $"{diffFolded:E1} ({diffUnfolded:E1}, {diffNs:E1}) / {MathF.Abs(TensorPrimitives.MaxMagnitude(nsOut)):F2} | {allocated / ((double)rounds * reps):F0} |");
     }
 
     /// <summary>Calls <paramref name="run"/> ≥ 50 times and for ≥ 0.5 s; returns the median ms of the last calls.</summary>
