@@ -28,8 +28,9 @@ public static unsafe partial class Activations
 
     /// <summary>
     /// y = f(x) over <see cref="ParallelRunner"/>: sigmoid and tanh cost ~0.5 ns per element (an exponential),
-    /// so LeNet's first sigmoid ([256, 6, 28, 28], 1.2 M elements) took ~0.65 ms on one core — a quarter of the
-    /// folded LeNet's inference at 2 threads, while the convolutions around it used both cores. Every chunk is at
+    /// so LeNet's first sigmoid ([256, 6, 28, 28], 1.2 M elements) took ~0.65 ms on one core and both conv-sized
+    /// sigmoids ~0.9 ms — a quarter of the folded LeNet's inference at 2 threads, while the convolutions around
+    /// them used both cores (bench/RESULTS.md, "Inference … against ONNX Runtime"). Every chunk is at
     /// least <see cref="ParallelGrain"/> elements, so TensorPrimitives runs the same vector code for every element
     /// whatever the chunking (its scalar path is only for spans shorter than a vector): results do not depend on
     /// the thread count. x and y may be the same span.
