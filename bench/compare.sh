@@ -6,42 +6,51 @@
 #   bench/compare.sh --quick         # fewer steps and rounds (a smoke run, ~2 minutes)
 #   bench/compare.sh --scaling       # also MLP+BN at 1 and 2 threads, batch 32 … 1024
 #   bench/compare.sh --only train    # or --only kernels, or --only scaling (the scaling rows alone)
+#   bench/compare.sh --only ort --threads 1   # BN-folded inference against ONNX Runtime (bench/NormSharp.Bench `ort`,
+#                                             # --ort-rounds N interleaved rounds, default 100)
 #   bench/compare.sh --only kernels --threads 1 --cpu-time   # kernels timed in process CPU seconds
 #
 # Needs: a Release build (dotnet build NormSharp.slnx -c Release) and /usr/bin/python3 with Debian's
-# python3-torch and libopenblas0-pthread. Ratio = NormSharp examples/s ÷ PyTorch examples/s (training) or
+# python3-torch and libopenblas0-pthread (not for --only ort: ONNX Runtime comes with the Release build). Ratio = NormSharp examples/s ÷ PyTorch examples/s (training) or
 # PyTorch ms ÷ NormSharp ms (kernels): above 1 means NormSharp is faster. "Ratio per CPU-second" compares
 # examples per second of process CPU time instead: at 1 thread on a loaded machine it tracks the work each
 # engine does better than wall time (at 2 threads it counts spinning workers too).
+# The ort section prints its own table: ORT ms ÷ NormSharp ms per call, on the same exported model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # 60 warm-up steps on both sides: .NET's tiered JIT promotes the kernels to optimized, profile-guided code
 # over the first ~30–50 steps; after 20 the timed steps still ran some of them unpromoted (~25% slower).
-ROUNDS=3 STEPS=60 WARMUP=60 QUICK="" SCALING=0 ONLY="" THREADS=2 CPU=""
+ROUNDS=3 STEPS=60 WARMUP=60 QUICK="" SCALING=0 ONLY="" THREADS=2 CPU="" ORT_ROUNDS=100
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) ROUNDS=2 STEPS=20 WARMUP=10 QUICK=--quick ;;
+    --quick) ROUNDS=2 STEPS=20 WARMUP=10 QUICK=--quick ORT_ROUNDS=10 ;;
     --rounds) ROUNDS="$2"; shift ;;
     --steps) STEPS="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --threads) THREADS="$2"; shift ;;
     --scaling) SCALING=1 ;;
     --only) ONLY="$2"; shift ;;
+    --ort-rounds) ORT_ROUNDS="$2"; shift ;;
     --cpu-time) CPU=--cpu-time ;;
     *) echo "compare.sh: unknown argument '$1' (see the header of bench/compare.sh)" >&2; exit 2 ;;
   esac
   shift
 done
+case "$ONLY" in ""|train|kernels|scaling|ort) ;; *) echo "compare.sh: --only takes train, kernels, scaling or ort, not '$ONLY'" >&2; exit 2 ;; esac
 
 NS_DLL=src/NormSharp.Cli/bin/Release/net10.0/NormSharp.Cli.dll
-[[ -f "$NS_DLL" ]] || { echo "compare.sh: $NS_DLL missing; run: dotnet build NormSharp.slnx -c Release" >&2; exit 1; }
+BENCH_DLL=bench/NormSharp.Bench/bin/Release/net10.0/NormSharp.Bench.dll
+for dll in "$NS_DLL" "$BENCH_DLL"; do
+  [[ -f "$dll" ]] || { echo "compare.sh: $dll missing; run: dotnet build NormSharp.slnx -c Release" >&2; exit 1; }
+done
 ns() { dotnet "$NS_DLL" bench "$@"; }
 pt() { /usr/bin/python3 bench/compare_torch.py "$@"; }
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 
 echo "# compare.sh on $(hostname), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; load: $(uptime | sed 's/.*load/load/')"
-echo "# $(lscpu | grep -m1 'Model name' | sed 's/  */ /g'); $(dotnet --version) / $(/usr/bin/python3 -c 'import torch; print("torch", torch.__version__)')"
+TORCH=$([[ "$ONLY" == ort ]] && echo "torch not used" || /usr/bin/python3 -c 'import torch; print("torch", torch.__version__)')
+echo "# $(lscpu | grep -m1 'Model name' | sed 's/  */ /g'); $(dotnet --version) / $TORCH"
 
 # train NAME ARGS…: ROUNDS × (NormSharp, PyTorch), then the ratio of medians and each side's spread.
 train() {
@@ -67,7 +76,7 @@ EOF
 }
 
 if [[ "$ONLY" == scaling ]]; then SCALING=1; fi
-if [[ "$ONLY" != kernels ]]; then
+if [[ -z "$ONLY" || "$ONLY" == train || "$ONLY" == scaling ]]; then
   echo
   echo "| workload | NormSharp ex/s (spread) | PyTorch ex/s (spread) | ratio (per-round range) | ratio per CPU-second | arguments |"
   echo "|---|---|---|---|---|---|"
@@ -84,7 +93,7 @@ if [[ "$ONLY" != kernels ]]; then
   fi
 fi
 
-if [[ "$ONLY" != train && "$ONLY" != scaling ]]; then
+if [[ -z "$ONLY" || "$ONLY" == kernels ]]; then
   for t in $( [[ $SCALING == 1 ]] && echo 1 2 || echo "$THREADS" ); do
     : >"$TMP/kns"; : >"$TMP/kpt"
     for ((r = 0; r < 2; r++)); do
@@ -112,5 +121,14 @@ for name, (ms, g, b) in ns.items():
         pms, pg, pb = pt[name]
         print(f"| {name} | {ms:.3f} | {g} | {b} | {pms:.3f} | {pg} | {pb} | **{pms / ms:.2f}×** |")
 EOF
+  done
+fi
+
+# BN-folded inference, NormSharp against ONNX Runtime on the same exported model (issue #8's inference target):
+# the interleaving, warm-up and agreement check are done inside the bench program (OrtComparison.cs).
+if [[ -z "$ONLY" || "$ONLY" == ort ]]; then
+  for t in $( [[ $SCALING == 1 ]] && echo 1 2 || echo "$THREADS" ); do
+    echo
+    dotnet "$BENCH_DLL" ort "$ORT_ROUNDS" $QUICK --threads "$t"
   done
 fi

@@ -135,4 +135,26 @@ public class DenseTests
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     });
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(2, false)]
+    public void OneRowForwardMatchesTheBatchRowAndAllocatesNothing(int threads, bool bias) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        // A batch of one goes through Gemv, a batch through Gemm: the same row must agree to float rounding.
+        // 784 → 500 is big enough for the GEMV to be split over two threads.
+        var dense = new Dense(784, 500, bias, new Rng(10));
+        var batch = GradientCheck.Random(new Rng(11), [3, 784]);
+        var expected = dense.Forward(batch).ToArray().AsSpan(500, 500).ToArray(); // row 1
+        var one = Tensor.FromArray(batch.ToArray().AsSpan(784, 784).ToArray(), 1, 784);
+
+        var y = dense.Forward(one);
+
+        Assert.Equal([1, 500], y.Shape);
+        Approx.Equal(expected, y.Span, "one-row forward");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) dense.Forward(one);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    });
 }

@@ -1,0 +1,75 @@
+using NormSharp.Kernels;
+
+namespace NormSharp.Tests.Kernels;
+
+/// <summary>
+/// <see cref="Gemv"/> against <see cref="GemmReference"/> (y = A·x is the GEMM of A [m, n] and x as an n×1
+/// column): sizes 0…~800 around the vector widths, padded leading dimensions, β = 0 over NaN, β = 1 and 0.5,
+/// bit-identical results at 1 and 2 threads, and argument checks.
+/// </summary>
+[Collection(KernelSerialCollection.Name)]
+public class GemvTests
+{
+    private static readonly (int M, int N)[] s_shapes =
+        [(0, 5), (3, 0), (1, 1), (5, 7), (16, 15), (17, 16), (33, 17), (10, 31), (64, 65), (120, 400), (500, 784), (301, 129)];
+
+    public static TheoryData<bool, float> Paths()
+    {
+        var data = new TheoryData<bool, float>();
+        foreach (bool wide in System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? new[] { false, true } : [false])
+            foreach (float beta in new[] { 0f, 1f, 0.5f }) data.Add(wide, beta);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void MatchesReference(bool wide, float beta)
+    {
+        var rng = new Rng(3);
+        foreach (var (m, n) in s_shapes)
+            foreach (int pad in new[] { 0, 3 })
+            {
+                int lda = Math.Max(1, n + pad);
+                var a = Approx.Random(rng, m == 0 ? 0 : (m - 1) * lda + n);
+                var x = Approx.Random(rng, n);
+                var y = Approx.Random(rng, m);
+                if (beta == 0) Array.Fill(y, float.NaN); // β = 0 must not read y
+                var expected = (float[])y.Clone();
+                GemmReference.Sgemm(false, false, m, 1, n, 1f, a, lda, x, 1, beta, expected, 1);
+
+                Gemv.Sgemv(wide, m, n, a, lda, x, beta, y);
+
+                Approx.Equal(expected, y, $"gemv (wide: {wide}) {m}×{n} lda {lda} β {beta}");
+            }
+    }
+
+    [Fact]
+    public void ThreadCountDoesNotChangeABit()
+    {
+        var rng = new Rng(4);
+        var a = Approx.Random(rng, 500 * 784);
+        var x = Approx.Random(rng, 784);
+        float[] Run(int threads)
+        {
+            var y = new float[500];
+            KernelSerialCollection.WithThreads(threads, () =>
+            {
+                Assert.Equal(threads > 1, ParallelRunner.ChunksFor(500L * 784, Gemv.Grain) > 1); // 2 threads really split it
+                Gemv.Sgemv(500, 784, a, 784, x, 0f, y);
+            });
+            return y;
+        }
+        Assert.Equal(Run(1), Run(2));
+    }
+
+    [Fact]
+    public void RejectsBadArguments()
+    {
+        var a = new float[12];
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemv.Sgemv(-1, 3, a, 3, new float[3], 0, new float[4]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemv.Sgemv(4, 3, a, 2, new float[3], 0, new float[4]));
+        Assert.Throws<ArgumentException>(() => Gemv.Sgemv(5, 3, a, 3, new float[3], 0, new float[5]));
+        Assert.Throws<ArgumentException>(() => Gemv.Sgemv(4, 3, a, 3, new float[2], 0, new float[4]));
+        Assert.Throws<ArgumentException>(() => Gemv.Sgemv(4, 3, a, 3, new float[3], 0, new float[3]));
+    }
+}
