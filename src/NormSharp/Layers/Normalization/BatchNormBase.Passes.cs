@@ -53,11 +53,19 @@ public abstract partial class BatchNormBase
         int groupSize = perGroup * c * spatial;
         bool update = Training && TrackRunningStats && StatisticsCollector is null;
         _synchronized = Training && Synchronizer is not null;
+        // Plain BN (no hook between statistics and apply): one fused kernel per (virtual) batch.
+        bool fused = !_synchronized && StatisticsCollector is null && !(Training && CorrectsStatistics)
+            && BatchNorm.FusedApplies(perGroup, c, spatial);
         for (int g = 0; g < _groups; g++)
         {
             var xs = x.Span.Slice(g * groupSize, groupSize);
             var mean = _statMean.AsSpan(g * c, c);
             var m2 = _statM2.AsSpan(g * c, c);
+            if (fused)
+            {
+                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial, count);
+                continue;
+            }
             BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
             if (_synchronized)
             {
@@ -88,6 +96,31 @@ public abstract partial class BatchNormBase
         }
         _count = count;
         if (update) UpdateRunningStatistics(count);
+    }
+
+    /// <summary>Group <paramref name="g"/> through <see cref="BatchNorm.ForwardTraining"/> (r = 1, d = 0), then
+    /// the per-channel state the backward and the running statistics need, as the unfused path leaves it.</summary>
+    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial, long count)
+    {
+        int c = NumFeatures;
+        var mean = _statMean.AsSpan(g * c, c);
+        var m2 = _statM2.AsSpan(g * c, c);
+        ReadOnlySpan<float> gamma = WeightParameter is null ? default : WeightParameter.Value.Span;
+        ReadOnlySpan<float> beta = BiasParameter is null ? default : BiasParameter.Value.Span;
+        BatchNorm.ForwardTraining(xs, perGroup, c, spatial, gamma, beta, Eps, mean, m2,
+            _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), ys);
+        for (int i = 0; i < c; i++)
+        {
+            int j = g * c + i;
+            double invstd = 1.0 / Math.Sqrt(m2[i] / count + Eps);
+            _statInvstd[j] = invstd;
+            _rd[j] = 1;
+            _dd[j] = 0;
+            _mean[j] = (float)mean[i];
+            _invstd[j] = (float)invstd;
+            _r[j] = 1;
+            _d[j] = 0;
+        }
     }
 
     /// <summary>Local → global statistics through <see cref="Synchronizer"/>; returns the global count.</summary>
@@ -159,6 +192,14 @@ public abstract partial class BatchNormBase
             var xs = x.Span.Slice(g * groupSize, groupSize);
             var dys = gradOutput.Span.Slice(g * groupSize, groupSize);
             var mean = _mean.AsSpan(g * c, c);
+            if (inputGrad && _batchStatistics && !_synchronized && BatchNorm.FusedApplies(perGroup, c, _spatial))
+            {
+                // No hook between the reduction and dx: one fused kernel.
+                BatchNorm.BackwardTraining(xs, dys, perGroup, c, _spatial, mean, _invstd.AsSpan(g * c, c), _alpha.AsSpan(g * c, c),
+                    _sumDy, _sumDyXmu, _coefB.AsSpan(g * c, c), _coefK.AsSpan(g * c, c), dx!.Span.Slice(g * groupSize, groupSize));
+                if (paramGrads) AccumulateParameterGradients(g);
+                continue;
+            }
             if (paramGrads || (_batchStatistics && inputGrad))
             {
                 BatchNorm.BackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);

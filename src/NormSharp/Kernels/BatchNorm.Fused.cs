@@ -1,0 +1,220 @@
+namespace NormSharp.Kernels;
+
+public static unsafe partial class BatchNorm
+{
+    /// <summary>Rows ([N, C]) whose float partial sums are folded into double at once: short enough that a
+    /// float sum of this many terms keeps ~7 digits, long enough to amortise the fold.</summary>
+    private const int FloatRunRows = 16;
+
+    /// <summary>Plane values per lane-set folded into double at once (planar layout).</summary>
+    private const int FloatRunValues = 512;
+
+    /// <summary>
+    /// Whether <see cref="ForwardTraining"/> and <see cref="BackwardTraining"/> apply to this shape: enough
+    /// column strips ([N, C]) or channels (planar) to share out, or a batch small enough for one thread.
+    /// Decided by the shape alone, so a layer's numerics never depend on the thread count.
+    /// </summary>
+    public static bool FusedApplies(int n, int channels, int spatial)
+    {
+        if ((long)n * channels * spatial < Grain) return true;
+        return spatial == 1 ? (channels + ColumnsPerChunk - 1) / ColumnsPerChunk >= 4 : channels >= 4;
+    }
+
+    /// <summary>
+    /// BN's training forward in one dispatch: per column strip ([N, C]) or channel (planar) the
+    /// statistics, the fold α = γ·invstd, shift = β − μ·α with invstd = 1/√(M2/m + ε), and y = x·α + shift
+    /// while the strip is still in cache. Writes the per-channel mean and M2 (as <see cref="Statistics"/>),
+    /// α, shift and y. <paramref name="gamma"/>/<paramref name="beta"/> empty: 1 and 0.
+    /// </summary>
+    /// <remarks>Same shifted-sum and block partition as <see cref="Statistics"/> (K = first value of each
+    /// block, Chan's merge in block order), but the sums inside a block run in float over runs of
+    /// <see cref="FloatRunRows"/> rows (or <see cref="FloatRunValues"/> values) before being added in
+    /// double: M2 agrees with the double kernel to ~1e-7 relative instead of ~1e-15, and the pass runs at
+    /// float SIMD width. Results depend only on the shape. The slow side is
+    /// <see cref="Statistics"/> + fold + <see cref="Apply"/> (tests hold the two together).</remarks>
+    public static void ForwardTraining(ReadOnlySpan<float> x, int n, int channels, int spatial,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, double eps,
+        Span<double> mean, Span<double> m2, Span<float> alpha, Span<float> shift, Span<float> y)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckShape(y.Length, n, channels, spatial, nameof(y));
+        CheckAffine(gamma.Length, channels, nameof(gamma));
+        CheckAffine(beta.Length, channels, nameof(beta));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(m2.Length, channels, nameof(m2));
+        CheckChannels(alpha.Length, channels, nameof(alpha));
+        CheckChannels(shift.Length, channels, nameof(shift));
+        if (channels == 0) return;
+        if (n == 0)
+        {
+            mean[..channels].Fill(double.NaN);
+            m2[..channels].Clear();
+            alpha[..channels].Fill(float.NaN);
+            shift[..channels].Fill(float.NaN);
+            return;
+        }
+        fixed (float* px = x) fixed (float* py = y) fixed (float* pg = gamma) fixed (float* pb = beta)
+        fixed (double* pm = mean) fixed (double* pq = m2) fixed (float* pa = alpha) fixed (float* ps = shift)
+        {
+            var body = new FusedForwardBody(px, py, gamma.IsEmpty ? null : pg, beta.IsEmpty ? null : pb, eps, pm, pq, pa, ps, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    /// <summary>
+    /// BN's training backward in one dispatch: per strip or channel Σdy and Σ(x − mean)·dy (as
+    /// <see cref="BackwardReduce"/>), the coefficients b = −kk·α, k = (−Σdy/m + mean·kk)·α with
+    /// kk = Σ(x − mean)dy·invstd²/m, and dx = dy·α + x·b + k (as <see cref="BackwardApply"/>), m = n·spatial.
+    /// Writes the two sums (for dγ and dβ), b, k and dx.
+    /// </summary>
+    /// <remarks>Sums run in float over short runs and are added in double (see <see cref="ForwardTraining"/>).</remarks>
+    public static void BackwardTraining(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int channels, int spatial,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> invstd, ReadOnlySpan<float> alpha,
+        Span<double> sumDy, Span<double> sumDyXmu, Span<float> b, Span<float> k, Span<float> dx)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckShape(dy.Length, n, channels, spatial, nameof(dy));
+        CheckShape(dx.Length, n, channels, spatial, nameof(dx));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(invstd.Length, channels, nameof(invstd));
+        CheckChannels(alpha.Length, channels, nameof(alpha));
+        CheckChannels(sumDy.Length, channels, nameof(sumDy));
+        CheckChannels(sumDyXmu.Length, channels, nameof(sumDyXmu));
+        CheckChannels(b.Length, channels, nameof(b));
+        CheckChannels(k.Length, channels, nameof(k));
+        if (channels == 0) return;
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pdx = dx)
+        fixed (float* pm = mean) fixed (float* pi = invstd) fixed (float* pa = alpha)
+        fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu) fixed (float* pb = b) fixed (float* pk = k)
+        {
+            var body = new FusedBackwardBody(px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    private static void CheckAffine(int length, int channels, string name)
+    {
+        if (length != 0 && length < channels) throw new ArgumentException($"{name} holds {length} values for {channels} channels (empty: no affine)", name);
+    }
+
+    /// <summary>Small batches run on the calling thread (the chunks are the same, so is the result).</summary>
+    private static void RunFused<TBody>(int chunks, in TBody body, long elements) where TBody : struct, IChunkBody
+    {
+        if (elements < Grain)
+            for (int i = 0; i < chunks; i++) body.Execute(i);
+        else ParallelRunner.For(chunks, body);
+    }
+
+    /// <summary>Columns of one chunk of the fused [N, C] kernels: 64-column strips, or all columns when small.</summary>
+    private static (int C0, int C1) Strip(int chunk, int n, int channels)
+    {
+        if ((long)n * channels < Grain) return (0, channels);
+        int c0 = chunk * ColumnsPerChunk;
+        return (c0, Math.Min(channels, c0 + ColumnsPerChunk));
+    }
+
+    private static int FusedChunks(int n, int channels, int spatial) =>
+        spatial > 1 ? channels : (long)n * channels < Grain ? 1 : (channels + ColumnsPerChunk - 1) / ColumnsPerChunk;
+
+    private readonly struct FusedForwardBody : IChunkBody
+    {
+        private readonly float* _x, _y, _gamma, _beta, _alpha, _shift;
+        private readonly double* _mean, _m2;
+        private readonly double _eps;
+        private readonly int _n, _channels, _spatial, _blockRows;
+
+        public FusedForwardBody(float* x, float* y, float* gamma, float* beta, double eps, double* mean, double* m2,
+            float* alpha, float* shift, int n, int channels, int spatial)
+        {
+            _x = x; _y = y; _gamma = gamma; _beta = beta; _eps = eps; _mean = mean; _m2 = m2; _alpha = alpha; _shift = shift;
+            _n = n; _channels = channels; _spatial = spatial;
+            _blockRows = BlockRows(n, channels, spatial);
+            ChunkCount = FusedChunks(n, channels, spatial);
+        }
+
+        public int ChunkCount { get; }
+
+        public void Execute(int chunk)
+        {
+            if (_spatial == 1)
+            {
+                var (c0, c1) = Strip(chunk, _n, _channels);
+                FusedRowStatistics(_x, _n, _channels, _blockRows, c0, c1, _mean, _m2);
+                for (int c = c0; c < c1; c++) Fold(c);
+                FusedRowAffine(_x, null, _y, _n, _channels, c0, c1, _alpha, null, _shift);
+            }
+            else
+            {
+                int c = chunk;
+                FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, c, out _mean[c], out _m2[c]);
+                Fold(c);
+                float a = _alpha[c], s = _shift[c];
+                for (int r = 0; r < _n; r++)
+                {
+                    long offset = ((long)r * _channels + c) * _spatial;
+                    PlaneAffine(_x + offset, _y + offset, _spatial, a, s);
+                }
+            }
+        }
+
+        /// <summary>The layer's fold for plain BN: α = γ·invstd, shift = β − μ·α, in double.</summary>
+        private void Fold(int c)
+        {
+            double count = (double)_n * _spatial;
+            double invstd = 1.0 / Math.Sqrt(_m2[c] / count + _eps);
+            double g = _gamma == null ? 1.0 : _gamma[c], a = g * invstd;
+            _alpha[c] = (float)a;
+            _shift[c] = (float)((_beta == null ? 0.0 : _beta[c]) - _mean[c] * a);
+        }
+    }
+
+    private readonly struct FusedBackwardBody : IChunkBody
+    {
+        private readonly float* _x, _dy, _dx, _mean, _invstd, _alpha, _b, _k;
+        private readonly double* _sumDy, _sumDyXmu;
+        private readonly int _n, _channels, _spatial;
+
+        public FusedBackwardBody(float* x, float* dy, float* dx, float* mean, float* invstd, float* alpha,
+            double* sumDy, double* sumDyXmu, float* b, float* k, int n, int channels, int spatial)
+        {
+            _x = x; _dy = dy; _dx = dx; _mean = mean; _invstd = invstd; _alpha = alpha;
+            _sumDy = sumDy; _sumDyXmu = sumDyXmu; _b = b; _k = k;
+            _n = n; _channels = channels; _spatial = spatial;
+            ChunkCount = FusedChunks(n, channels, spatial);
+        }
+
+        public int ChunkCount { get; }
+
+        public void Execute(int chunk)
+        {
+            if (_spatial == 1)
+            {
+                var (c0, c1) = Strip(chunk, _n, _channels);
+                FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _sumDy, _sumDyXmu);
+                for (int c = c0; c < c1; c++) Coefficients(c);
+                FusedRowAffine(_dy, _x, _dx, _n, _channels, c0, c1, _alpha, _b, _k);
+            }
+            else
+            {
+                int c = chunk;
+                FusedPlaneBackwardReduce(_x, _dy, _mean[c], _n, _channels, _spatial, c, out _sumDy[c], out _sumDyXmu[c]);
+                Coefficients(c);
+                float a = _alpha[c], b = _b[c], k = _k[c];
+                for (int r = 0; r < _n; r++)
+                {
+                    long offset = ((long)r * _channels + c) * _spatial;
+                    PlaneAffine2(_dy + offset, _x + offset, _dx + offset, _spatial, a, b, k);
+                }
+            }
+        }
+
+        /// <summary>The layer's backward fold: kk = Σ(x − μ)dy·invstd²/m, b = −kk·α, k = (−Σdy/m + μ·kk)·α.</summary>
+        private void Coefficients(int c)
+        {
+            double count = (double)_n * _spatial, invstd = _invstd[c], a = _alpha[c];
+            double kk = _sumDyXmu[c] * invstd * invstd / count;
+            _b[c] = (float)(-kk * a);
+            _k[c] = (float)((-_sumDy[c] / count + _mean[c] * kk) * a);
+        }
+    }
+}

@@ -1,0 +1,355 @@
+using System.Runtime.Intrinsics;
+
+namespace NormSharp.Kernels;
+
+/// <summary>The SIMD loops of the fused training kernels (<see cref="ForwardTraining"/>, <see cref="BackwardTraining"/>):
+/// float sums over short runs, added into double accumulators.</summary>
+public static unsafe partial class BatchNorm
+{
+    /// <summary>Mean and M2 of columns [c0, c1) of an [N, C] matrix over all rows, written to mean[c], m2[c].
+    /// Blocks of <paramref name="blockRows"/> rows shift by their first row and merge with Chan's formula in
+    /// block order, as <see cref="Statistics"/> does.</summary>
+    private static void FusedRowStatistics(float* x, int n, int channels, int blockRows, int c0, int c1, double* mean, double* m2)
+    {
+        int width = c1 - c0;
+        double[] scratch = Scratch(2 * width);
+        fixed (double* ps = scratch)
+        {
+            double* s1 = ps - c0, s2 = ps + width - c0; // indexed by absolute column
+            double count = 0;
+            for (int r0 = 0; r0 < n; r0 += blockRows)
+            {
+                int r1 = Math.Min(n, r0 + blockRows);
+                new Span<double>(ps, 2 * width).Clear();
+                ShiftedRowSums(x, channels, r0, r1, c0, c1, s1, s2);
+                double nb = r1 - r0, total = count + nb;
+                for (int c = c0; c < c1; c++)
+                {
+                    // Block: mean_b = K + s1/nb, M2_b = s2 − s1²/nb; Chan: δ = mean_b − mean, mean += δ·nb/n, M2 += M2_b + δ²·nA·nb/n.
+                    double k = x[(long)r0 * channels + c];
+                    double blockMean = k + s1[c] / nb, blockM2 = s2[c] - s1[c] * s1[c] / nb;
+                    if (count == 0)
+                    {
+                        mean[c] = blockMean;
+                        m2[c] = blockM2;
+                        continue;
+                    }
+                    double delta = blockMean - mean[c];
+                    mean[c] += delta * nb / total;
+                    m2[c] += blockM2 + delta * delta * count * nb / total;
+                }
+                count = total;
+            }
+            for (int c = c0; c < c1; c++) m2[c] = Math.Max(0, m2[c]);
+        }
+    }
+
+    /// <summary>s1[c] += Σ(x − K), s2[c] += Σ(x − K)² over rows [r0, r1), K = x[r0, c]: float over runs of
+    /// <see cref="FloatRunRows"/> rows, 32 columns (four vectors) at a time, then double.</summary>
+    private static void ShiftedRowSums(float* x, int channels, int r0, int r1, int c0, int c1, double* s1, double* s2)
+    {
+        int c = c0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; c <= c1 - 4 * Vector256<float>.Count; c += 4 * Vector256<float>.Count)
+            {
+                float* first = x + (long)r0 * channels + c;
+                Vector256<float> k0 = Vector256.Load(first), k1 = Vector256.Load(first + 8), k2 = Vector256.Load(first + 16), k3 = Vector256.Load(first + 24);
+                for (int r = r0; r < r1; r += FloatRunRows)
+                {
+                    int end = Math.Min(r1, r + FloatRunRows);
+                    Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    Vector256<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                    for (int rr = r; rr < end; rr++)
+                    {
+                        // Scalar math: d = x − K; a += d; q += d².
+                        float* row = x + (long)rr * channels + c;
+                        var v0 = Vector256.Load(row) - k0; var v1 = Vector256.Load(row + 8) - k1;
+                        var v2 = Vector256.Load(row + 16) - k2; var v3 = Vector256.Load(row + 24) - k3;
+                        a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                        q0 = Vector256.FusedMultiplyAdd(v0, v0, q0); q1 = Vector256.FusedMultiplyAdd(v1, v1, q1);
+                        q2 = Vector256.FusedMultiplyAdd(v2, v2, q2); q3 = Vector256.FusedMultiplyAdd(v3, v3, q3);
+                    }
+                    AddWidened(s1 + c, a0); AddWidened(s1 + c + 8, a1); AddWidened(s1 + c + 16, a2); AddWidened(s1 + c + 24, a3);
+                    AddWidened(s2 + c, q0); AddWidened(s2 + c + 8, q1); AddWidened(s2 + c + 16, q2); AddWidened(s2 + c + 24, q3);
+                }
+            }
+            for (; c <= c1 - Vector256<float>.Count; c += Vector256<float>.Count)
+            {
+                var k0 = Vector256.Load(x + (long)r0 * channels + c);
+                for (int r = r0; r < r1; r += FloatRunRows)
+                {
+                    int end = Math.Min(r1, r + FloatRunRows);
+                    Vector256<float> a0 = default, q0 = default;
+                    for (int rr = r; rr < end; rr++)
+                    {
+                        var v0 = Vector256.Load(x + (long)rr * channels + c) - k0;
+                        a0 += v0;
+                        q0 = Vector256.FusedMultiplyAdd(v0, v0, q0);
+                    }
+                    AddWidened(s1 + c, a0);
+                    AddWidened(s2 + c, q0);
+                }
+            }
+        }
+        for (; c < c1; c++)
+        {
+            double k = x[(long)r0 * channels + c], a = 0, q = 0;
+            for (int r = r0; r < r1; r++)
+            {
+                double d = x[(long)r * channels + c] - k;
+                a += d;
+                q += d * d;
+            }
+            s1[c] += a;
+            s2[c] += q;
+        }
+    }
+
+    /// <summary>Σdy and Σ(x − mean)·dy of columns [c0, c1) over all rows, written to sumDy[c], sumDyXmu[c].</summary>
+    private static void FusedRowBackwardReduce(float* x, float* dy, float* mean, int n, int channels, int c0, int c1, double* sumDy, double* sumDyXmu)
+    {
+        new Span<double>(sumDy + c0, c1 - c0).Clear();
+        new Span<double>(sumDyXmu + c0, c1 - c0).Clear();
+        int c = c0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; c <= c1 - 4 * Vector256<float>.Count; c += 4 * Vector256<float>.Count)
+            {
+                Vector256<float> m0 = Vector256.Load(mean + c), m1 = Vector256.Load(mean + c + 8), m2 = Vector256.Load(mean + c + 16), m3 = Vector256.Load(mean + c + 24);
+                for (int r = 0; r < n; r += FloatRunRows)
+                {
+                    int end = Math.Min(n, r + FloatRunRows);
+                    Vector256<float> g0 = default, g1 = default, g2 = default, g3 = default;
+                    Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default;
+                    for (int rr = r; rr < end; rr++)
+                    {
+                        // Scalar math: g += dy; p += (x − mean)·dy.
+                        long offset = (long)rr * channels + c;
+                        Vector256<float> d0 = Vector256.Load(dy + offset), d1 = Vector256.Load(dy + offset + 8);
+                        Vector256<float> d2 = Vector256.Load(dy + offset + 16), d3 = Vector256.Load(dy + offset + 24);
+                        g0 += d0; g1 += d1; g2 += d2; g3 += d3;
+                        p0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + offset) - m0, d0, p0);
+                        p1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + offset + 8) - m1, d1, p1);
+                        p2 = Vector256.FusedMultiplyAdd(Vector256.Load(x + offset + 16) - m2, d2, p2);
+                        p3 = Vector256.FusedMultiplyAdd(Vector256.Load(x + offset + 24) - m3, d3, p3);
+                    }
+                    AddWidened(sumDy + c, g0); AddWidened(sumDy + c + 8, g1); AddWidened(sumDy + c + 16, g2); AddWidened(sumDy + c + 24, g3);
+                    AddWidened(sumDyXmu + c, p0); AddWidened(sumDyXmu + c + 8, p1); AddWidened(sumDyXmu + c + 16, p2); AddWidened(sumDyXmu + c + 24, p3);
+                }
+            }
+            for (; c <= c1 - Vector256<float>.Count; c += Vector256<float>.Count)
+            {
+                var m0 = Vector256.Load(mean + c);
+                for (int r = 0; r < n; r += FloatRunRows)
+                {
+                    int end = Math.Min(n, r + FloatRunRows);
+                    Vector256<float> g0 = default, p0 = default;
+                    for (int rr = r; rr < end; rr++)
+                    {
+                        long offset = (long)rr * channels + c;
+                        var d0 = Vector256.Load(dy + offset);
+                        g0 += d0;
+                        p0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + offset) - m0, d0, p0);
+                    }
+                    AddWidened(sumDy + c, g0);
+                    AddWidened(sumDyXmu + c, p0);
+                }
+            }
+        }
+        for (; c < c1; c++)
+        {
+            double m = mean[c], g = 0, p = 0;
+            for (int r = 0; r < n; r++)
+            {
+                long offset = (long)r * channels + c;
+                g += dy[offset];
+                p += (x[offset] - m) * dy[offset];
+            }
+            sumDy[c] = g;
+            sumDyXmu[c] = p;
+        }
+    }
+
+    /// <summary>out[r, c] = u·a[c] + shift[c] (+ v·b[c] when v is given) over columns [c0, c1) of every row,
+    /// with the same fused multiply-adds as <see cref="Apply"/> and <see cref="BackwardApply"/>.</summary>
+    private static void FusedRowAffine(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift)
+    {
+        for (int r = 0; r < n; r++)
+        {
+            long offset = (long)r * channels;
+            float* ur = u + offset, vr = v + offset, o = output + offset;
+            int c = c0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; c <= c1 - Vector512<float>.Count; c += Vector512<float>.Count)
+                {
+                    var y = Vector512.FusedMultiplyAdd(Vector512.Load(ur + c), Vector512.Load(a + c), Vector512.Load(shift + c));
+                    if (v != null) y = Vector512.FusedMultiplyAdd(Vector512.Load(vr + c), Vector512.Load(b + c), y);
+                    y.Store(o + c);
+                }
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; c <= c1 - Vector256<float>.Count; c += Vector256<float>.Count)
+                {
+                    var y = Vector256.FusedMultiplyAdd(Vector256.Load(ur + c), Vector256.Load(a + c), Vector256.Load(shift + c));
+                    if (v != null) y = Vector256.FusedMultiplyAdd(Vector256.Load(vr + c), Vector256.Load(b + c), y);
+                    y.Store(o + c);
+                }
+            }
+            for (; c < c1; c++)
+            {
+                float y = MathF.FusedMultiplyAdd(ur[c], a[c], shift[c]);
+                o[c] = v != null ? MathF.FusedMultiplyAdd(vr[c], b[c], y) : y;
+            }
+        }
+    }
+
+    /// <summary>Mean and M2 of channel <paramref name="channel"/> of an [N, C, S] tensor, over blocks of planes
+    /// shifted by their first value and merged with Chan's formula in block order (as <see cref="Statistics"/>).</summary>
+    private static void FusedPlaneStatistics(float* x, int n, int channels, int spatial, int blockRows, int channel, out double mean, out double m2)
+    {
+        double meanC = 0, m2C = 0, count = 0;
+        for (int r0 = 0; r0 < n; r0 += blockRows)
+        {
+            int r1 = Math.Min(n, r0 + blockRows);
+            float k = x[((long)r0 * channels + channel) * spatial];
+            var kv = Vector256.Create(k);
+            double s1 = 0, s2 = 0;
+            for (int r = r0; r < r1; r++)
+            {
+                float* plane = x + ((long)r * channels + channel) * spatial;
+                int i = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> w1 = default, w2 = default;
+                    int vectorEnd = spatial - spatial % (4 * Vector256<float>.Count);
+                    for (; i < vectorEnd;)
+                    {
+                        int end = Math.Min(vectorEnd, i + FloatRunValues);
+                        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                        Vector256<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                        for (; i < end; i += 4 * Vector256<float>.Count)
+                        {
+                            // Scalar math: d = x − K; s1 += d; s2 += d².
+                            var v0 = Vector256.Load(plane + i) - kv; var v1 = Vector256.Load(plane + i + 8) - kv;
+                            var v2 = Vector256.Load(plane + i + 16) - kv; var v3 = Vector256.Load(plane + i + 24) - kv;
+                            a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                            q0 = Vector256.FusedMultiplyAdd(v0, v0, q0); q1 = Vector256.FusedMultiplyAdd(v1, v1, q1);
+                            q2 = Vector256.FusedMultiplyAdd(v2, v2, q2); q3 = Vector256.FusedMultiplyAdd(v3, v3, q3);
+                        }
+                        w1 += WidenSum((a0 + a1) + (a2 + a3));
+                        w2 += WidenSum((q0 + q1) + (q2 + q3));
+                    }
+                    if (i <= spatial - Vector256<float>.Count)
+                    {
+                        Vector256<float> a0 = default, q0 = default;
+                        for (; i <= spatial - Vector256<float>.Count; i += Vector256<float>.Count)
+                        {
+                            var v0 = Vector256.Load(plane + i) - kv;
+                            a0 += v0;
+                            q0 = Vector256.FusedMultiplyAdd(v0, v0, q0);
+                        }
+                        w1 += WidenSum(a0);
+                        w2 += WidenSum(q0);
+                    }
+                    s1 += Vector256.Sum(w1);
+                    s2 += Vector256.Sum(w2);
+                }
+                for (; i < spatial; i++)
+                {
+                    double d = plane[i] - (double)k;
+                    s1 += d;
+                    s2 += d * d;
+                }
+            }
+            double nb = (double)(r1 - r0) * spatial, total = count + nb;
+            double blockMean = k + s1 / nb, blockM2 = s2 - s1 * s1 / nb;
+            if (count == 0) { meanC = blockMean; m2C = blockM2; }
+            else
+            {
+                double delta = blockMean - meanC;
+                meanC += delta * nb / total;
+                m2C += blockM2 + delta * delta * count * nb / total;
+            }
+            count = total;
+        }
+        mean = meanC;
+        m2 = Math.Max(0, m2C);
+    }
+
+    /// <summary>Σdy and Σ(x − mean)·dy of channel <paramref name="channel"/> of an [N, C, S] tensor.</summary>
+    private static void FusedPlaneBackwardReduce(float* x, float* dy, float mean, int n, int channels, int spatial, int channel,
+        out double sumDy, out double sumDyXmu)
+    {
+        double g = 0, p = 0, m = mean;
+        var mv = Vector256.Create(mean);
+        for (int r = 0; r < n; r++)
+        {
+            long offset = ((long)r * channels + channel) * spatial;
+            float* xs = x + offset, ds = dy + offset;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> wg = default, wp = default;
+                int vectorEnd = spatial - spatial % (4 * Vector256<float>.Count);
+                for (; i < vectorEnd;)
+                {
+                    int end = Math.Min(vectorEnd, i + FloatRunValues);
+                    Vector256<float> g0 = default, g1 = default, g2 = default, g3 = default;
+                    Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default;
+                    for (; i < end; i += 4 * Vector256<float>.Count)
+                    {
+                        // Scalar math: g += dy; p += (x − mean)·dy.
+                        Vector256<float> d0 = Vector256.Load(ds + i), d1 = Vector256.Load(ds + i + 8);
+                        Vector256<float> d2 = Vector256.Load(ds + i + 16), d3 = Vector256.Load(ds + i + 24);
+                        g0 += d0; g1 += d1; g2 += d2; g3 += d3;
+                        p0 = Vector256.FusedMultiplyAdd(Vector256.Load(xs + i) - mv, d0, p0);
+                        p1 = Vector256.FusedMultiplyAdd(Vector256.Load(xs + i + 8) - mv, d1, p1);
+                        p2 = Vector256.FusedMultiplyAdd(Vector256.Load(xs + i + 16) - mv, d2, p2);
+                        p3 = Vector256.FusedMultiplyAdd(Vector256.Load(xs + i + 24) - mv, d3, p3);
+                    }
+                    wg += WidenSum((g0 + g1) + (g2 + g3));
+                    wp += WidenSum((p0 + p1) + (p2 + p3));
+                }
+                if (i <= spatial - Vector256<float>.Count)
+                {
+                    Vector256<float> g0 = default, p0 = default;
+                    for (; i <= spatial - Vector256<float>.Count; i += Vector256<float>.Count)
+                    {
+                        var d0 = Vector256.Load(ds + i);
+                        g0 += d0;
+                        p0 = Vector256.FusedMultiplyAdd(Vector256.Load(xs + i) - mv, d0, p0);
+                    }
+                    wg += WidenSum(g0);
+                    wp += WidenSum(p0);
+                }
+                g += Vector256.Sum(wg);
+                p += Vector256.Sum(wp);
+            }
+            for (; i < spatial; i++)
+            {
+                g += ds[i];
+                p += (xs[i] - m) * ds[i];
+            }
+        }
+        sumDy = g;
+        sumDyXmu = p;
+    }
+
+    /// <summary>target[0..8) += (double)v.</summary>
+    private static void AddWidened(double* target, Vector256<float> v)
+    {
+        var (lo, hi) = Vector256.Widen(v);
+        (Vector256.Load(target) + lo).Store(target);
+        (Vector256.Load(target + 4) + hi).Store(target + 4);
+    }
+
+    /// <summary>The eight lanes of <paramref name="v"/> as four double lanes (pairs added in double).</summary>
+    private static Vector256<double> WidenSum(Vector256<float> v)
+    {
+        var (lo, hi) = Vector256.Widen(v);
+        return lo + hi;
+    }
+}
