@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace NormSharp.Kernels;
 
 public static unsafe partial class BatchNorm
@@ -24,7 +26,7 @@ public static unsafe partial class BatchNorm
     /// BN's training forward in one dispatch: per column strip ([N, C]) or channel (planar) the
     /// statistics, the fold α = γ·invstd, shift = β − μ·α with invstd = 1/√(M2/m + ε), and y = x·α + shift
     /// while the strip is still in cache. Writes the per-channel mean and M2 (as <see cref="Statistics"/>),
-    /// α, shift and y. <paramref name="gamma"/>/<paramref name="beta"/> empty: 1 and 0.
+    /// invstd, α, shift and y. <paramref name="gamma"/>/<paramref name="beta"/> empty: 1 and 0.
     /// </summary>
     /// <remarks>Same shifted-sum and block partition as <see cref="Statistics"/> (K = first value of each
     /// block, Chan's merge in block order), but the sums inside a block run in float over runs of
@@ -34,7 +36,7 @@ public static unsafe partial class BatchNorm
     /// <see cref="Statistics"/> + fold + <see cref="Apply"/> (tests hold the two together).</remarks>
     public static void ForwardTraining(ReadOnlySpan<float> x, int n, int channels, int spatial,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, double eps,
-        Span<double> mean, Span<double> m2, Span<float> alpha, Span<float> shift, Span<float> y)
+        Span<double> mean, Span<double> m2, Span<double> invstd, Span<float> alpha, Span<float> shift, Span<float> y)
     {
         CheckShape(x.Length, n, channels, spatial, nameof(x));
         CheckShape(y.Length, n, channels, spatial, nameof(y));
@@ -42,6 +44,7 @@ public static unsafe partial class BatchNorm
         CheckAffine(beta.Length, channels, nameof(beta));
         CheckChannels(mean.Length, channels, nameof(mean));
         CheckChannels(m2.Length, channels, nameof(m2));
+        CheckChannels(invstd.Length, channels, nameof(invstd));
         CheckChannels(alpha.Length, channels, nameof(alpha));
         CheckChannels(shift.Length, channels, nameof(shift));
         if (channels == 0) return;
@@ -49,14 +52,15 @@ public static unsafe partial class BatchNorm
         {
             mean[..channels].Fill(double.NaN);
             m2[..channels].Clear();
+            invstd[..channels].Fill(double.NaN);
             alpha[..channels].Fill(float.NaN);
             shift[..channels].Fill(float.NaN);
             return;
         }
         fixed (float* px = x) fixed (float* py = y) fixed (float* pg = gamma) fixed (float* pb = beta)
-        fixed (double* pm = mean) fixed (double* pq = m2) fixed (float* pa = alpha) fixed (float* ps = shift)
+        fixed (double* pm = mean) fixed (double* pq = m2) fixed (double* pi = invstd) fixed (float* pa = alpha) fixed (float* ps = shift)
         {
-            var body = new FusedForwardBody(px, py, gamma.IsEmpty ? null : pg, beta.IsEmpty ? null : pb, eps, pm, pq, pa, ps, n, channels, spatial);
+            var body = new FusedForwardBody(px, py, gamma.IsEmpty ? null : pg, beta.IsEmpty ? null : pb, eps, pm, pq, pi, pa, ps, n, channels, spatial);
             RunFused(body.ChunkCount, body, (long)n * channels * spatial);
         }
     }
@@ -119,14 +123,14 @@ public static unsafe partial class BatchNorm
     private readonly struct FusedForwardBody : IChunkBody
     {
         private readonly float* _x, _y, _gamma, _beta, _alpha, _shift;
-        private readonly double* _mean, _m2;
+        private readonly double* _mean, _m2, _invstd;
         private readonly double _eps;
         private readonly int _n, _channels, _spatial, _blockRows;
 
-        public FusedForwardBody(float* x, float* y, float* gamma, float* beta, double eps, double* mean, double* m2,
+        public FusedForwardBody(float* x, float* y, float* gamma, float* beta, double eps, double* mean, double* m2, double* invstd,
             float* alpha, float* shift, int n, int channels, int spatial)
         {
-            _x = x; _y = y; _gamma = gamma; _beta = beta; _eps = eps; _mean = mean; _m2 = m2; _alpha = alpha; _shift = shift;
+            _x = x; _y = y; _gamma = gamma; _beta = beta; _eps = eps; _mean = mean; _m2 = m2; _invstd = invstd; _alpha = alpha; _shift = shift;
             _n = n; _channels = channels; _spatial = spatial;
             _blockRows = BlockRows(n, channels, spatial);
             ChunkCount = FusedChunks(n, channels, spatial);
@@ -140,14 +144,14 @@ public static unsafe partial class BatchNorm
             {
                 var (c0, c1) = Strip(chunk, _n, _channels);
                 FusedRowStatistics(_x, _n, _channels, _blockRows, c0, c1, _mean, _m2);
-                for (int c = c0; c < c1; c++) Fold(c);
+                Fold(c0, c1);
                 FusedRowAffine(_x, null, _y, _n, _channels, c0, c1, _alpha, null, _shift);
             }
             else
             {
                 int c = chunk;
                 FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, c, out _mean[c], out _m2[c]);
-                Fold(c);
+                Fold(c, c + 1);
                 float a = _alpha[c], s = _shift[c];
                 for (int r = 0; r < _n; r++)
                 {
@@ -157,14 +161,33 @@ public static unsafe partial class BatchNorm
             }
         }
 
-        /// <summary>The layer's fold for plain BN: α = γ·invstd, shift = β − μ·α, in double.</summary>
-        private void Fold(int c)
+        /// <summary>The layer's fold for plain BN, columns [c0, c1): invstd = 1/√(M2/m + ε), α = γ·invstd,
+        /// shift = β − μ·α, in double (four lanes at a time: the same correctly rounded operations).</summary>
+        private void Fold(int c0, int c1)
         {
             double count = (double)_n * _spatial;
-            double invstd = 1.0 / Math.Sqrt(_m2[c] / count + _eps);
-            double g = _gamma == null ? 1.0 : _gamma[c], a = g * invstd;
-            _alpha[c] = (float)a;
-            _shift[c] = (float)((_beta == null ? 0.0 : _beta[c]) - _mean[c] * a);
+            int c = c0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> one = Vector256.Create(1.0), zero = default, countV = Vector256.Create(count), epsV = Vector256.Create(_eps);
+                for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
+                {
+                    var invstd = one / Vector256.Sqrt(Vector256.Load(_m2 + c) / countV + epsV);
+                    var a = (_gamma == null ? one : WidenFour(_gamma + c)) * invstd;
+                    var shift = (_beta == null ? zero : WidenFour(_beta + c)) - Vector256.Load(_mean + c) * a;
+                    invstd.Store(_invstd + c);
+                    Vector256.Narrow(a, a).GetLower().Store(_alpha + c);
+                    Vector256.Narrow(shift, shift).GetLower().Store(_shift + c);
+                }
+            }
+            for (; c < c1; c++)
+            {
+                double invstd = 1.0 / Math.Sqrt(_m2[c] / count + _eps);
+                double g = _gamma == null ? 1.0 : _gamma[c], a = g * invstd;
+                _invstd[c] = invstd;
+                _alpha[c] = (float)a;
+                _shift[c] = (float)((_beta == null ? 0.0 : _beta[c]) - _mean[c] * a);
+            }
         }
     }
 
@@ -191,14 +214,14 @@ public static unsafe partial class BatchNorm
             {
                 var (c0, c1) = Strip(chunk, _n, _channels);
                 FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _sumDy, _sumDyXmu);
-                for (int c = c0; c < c1; c++) Coefficients(c);
+                Coefficients(c0, c1);
                 FusedRowAffine(_dy, _x, _dx, _n, _channels, c0, c1, _alpha, _b, _k);
             }
             else
             {
                 int c = chunk;
                 FusedPlaneBackwardReduce(_x, _dy, _mean[c], _n, _channels, _spatial, c, out _sumDy[c], out _sumDyXmu[c]);
-                Coefficients(c);
+                Coefficients(c, c + 1);
                 float a = _alpha[c], b = _b[c], k = _k[c];
                 for (int r = 0; r < _n; r++)
                 {
@@ -208,13 +231,35 @@ public static unsafe partial class BatchNorm
             }
         }
 
-        /// <summary>The layer's backward fold: kk = Σ(x − μ)dy·invstd²/m, b = −kk·α, k = (−Σdy/m + μ·kk)·α.</summary>
-        private void Coefficients(int c)
+        /// <summary>The layer's backward fold, columns [c0, c1): kk = Σ(x − μ)dy·invstd²/m, b = −kk·α,
+        /// k = (−Σdy/m + μ·kk)·α, in double (four lanes at a time, the same operations).</summary>
+        private void Coefficients(int c0, int c1)
         {
-            double count = (double)_n * _spatial, invstd = _invstd[c], a = _alpha[c];
-            double kk = _sumDyXmu[c] * invstd * invstd / count;
-            _b[c] = (float)(-kk * a);
-            _k[c] = (float)((-_sumDy[c] / count + _mean[c] * kk) * a);
+            double count = (double)_n * _spatial;
+            int c = c0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var countV = Vector256.Create(count);
+                for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
+                {
+                    Vector256<double> invstd = WidenFour(_invstd + c), a = WidenFour(_alpha + c);
+                    var kk = Vector256.Load(_sumDyXmu + c) * invstd * invstd / countV;
+                    var b = -kk * a;
+                    var k = (-Vector256.Load(_sumDy + c) / countV + WidenFour(_mean + c) * kk) * a;
+                    Vector256.Narrow(b, b).GetLower().Store(_b + c);
+                    Vector256.Narrow(k, k).GetLower().Store(_k + c);
+                }
+            }
+            for (; c < c1; c++)
+            {
+                double invstd = _invstd[c], a = _alpha[c];
+                double kk = _sumDyXmu[c] * invstd * invstd / count;
+                _b[c] = (float)(-kk * a);
+                _k[c] = (float)((-_sumDy[c] / count + _mean[c] * kk) * a);
+            }
         }
     }
+
+    /// <summary>Four floats at <paramref name="p"/> as doubles.</summary>
+    private static Vector256<double> WidenFour(float* p) => Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe());
 }

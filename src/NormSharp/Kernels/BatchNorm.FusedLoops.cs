@@ -49,6 +49,33 @@ public static unsafe partial class BatchNorm
     private static void ShiftedRowSums(float* x, int channels, int r0, int r1, int c0, int c1, double* s1, double* s2)
     {
         int c = c0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 64 columns (four cache lines of each row) per sweep: the rows stream through in one pass.
+            for (; c <= c1 - 4 * Vector512<float>.Count; c += 4 * Vector512<float>.Count)
+            {
+                float* first = x + (long)r0 * channels + c;
+                Vector512<float> k0 = Vector512.Load(first), k1 = Vector512.Load(first + 16), k2 = Vector512.Load(first + 32), k3 = Vector512.Load(first + 48);
+                for (int r = r0; r < r1; r += FloatRunRows)
+                {
+                    int end = Math.Min(r1, r + FloatRunRows);
+                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                    for (int rr = r; rr < end; rr++)
+                    {
+                        // Scalar math: d = x − K; a += d; q += d².
+                        float* row = x + (long)rr * channels + c;
+                        var v0 = Vector512.Load(row) - k0; var v1 = Vector512.Load(row + 16) - k1;
+                        var v2 = Vector512.Load(row + 32) - k2; var v3 = Vector512.Load(row + 48) - k3;
+                        a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                        q0 = Vector512.FusedMultiplyAdd(v0, v0, q0); q1 = Vector512.FusedMultiplyAdd(v1, v1, q1);
+                        q2 = Vector512.FusedMultiplyAdd(v2, v2, q2); q3 = Vector512.FusedMultiplyAdd(v3, v3, q3);
+                    }
+                    AddWidened(s1 + c, a0); AddWidened(s1 + c + 16, a1); AddWidened(s1 + c + 32, a2); AddWidened(s1 + c + 48, a3);
+                    AddWidened(s2 + c, q0); AddWidened(s2 + c + 16, q1); AddWidened(s2 + c + 32, q2); AddWidened(s2 + c + 48, q3);
+                }
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; c <= c1 - 4 * Vector256<float>.Count; c += 4 * Vector256<float>.Count)
@@ -112,6 +139,33 @@ public static unsafe partial class BatchNorm
         new Span<double>(sumDy + c0, c1 - c0).Clear();
         new Span<double>(sumDyXmu + c0, c1 - c0).Clear();
         int c = c0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; c <= c1 - 4 * Vector512<float>.Count; c += 4 * Vector512<float>.Count)
+            {
+                Vector512<float> m0 = Vector512.Load(mean + c), m1 = Vector512.Load(mean + c + 16), m2 = Vector512.Load(mean + c + 32), m3 = Vector512.Load(mean + c + 48);
+                for (int r = 0; r < n; r += FloatRunRows)
+                {
+                    int end = Math.Min(n, r + FloatRunRows);
+                    Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default;
+                    Vector512<float> p0 = default, p1 = default, p2 = default, p3 = default;
+                    for (int rr = r; rr < end; rr++)
+                    {
+                        // Scalar math: g += dy; p += (x − mean)·dy.
+                        long offset = (long)rr * channels + c;
+                        Vector512<float> d0 = Vector512.Load(dy + offset), d1 = Vector512.Load(dy + offset + 16);
+                        Vector512<float> d2 = Vector512.Load(dy + offset + 32), d3 = Vector512.Load(dy + offset + 48);
+                        g0 += d0; g1 += d1; g2 += d2; g3 += d3;
+                        p0 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset) - m0, d0, p0);
+                        p1 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset + 16) - m1, d1, p1);
+                        p2 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset + 32) - m2, d2, p2);
+                        p3 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset + 48) - m3, d3, p3);
+                    }
+                    AddWidened(sumDy + c, g0); AddWidened(sumDy + c + 16, g1); AddWidened(sumDy + c + 32, g2); AddWidened(sumDy + c + 48, g3);
+                    AddWidened(sumDyXmu + c, p0); AddWidened(sumDyXmu + c + 16, p1); AddWidened(sumDyXmu + c + 32, p2); AddWidened(sumDyXmu + c + 48, p3);
+                }
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; c <= c1 - 4 * Vector256<float>.Count; c += 4 * Vector256<float>.Count)
@@ -175,6 +229,11 @@ public static unsafe partial class BatchNorm
     /// with the same fused multiply-adds as <see cref="Apply"/> and <see cref="BackwardApply"/>.</summary>
     private static void FusedRowAffine(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift)
     {
+        if (Vector512.IsHardwareAccelerated && c1 - c0 == 4 * Vector512<float>.Count)
+        {
+            FullStripAffine(u, v, output, n, channels, c0, a, b, shift);
+            return;
+        }
         for (int r = 0; r < n; r++)
         {
             long offset = (long)r * channels;
@@ -206,6 +265,36 @@ public static unsafe partial class BatchNorm
         }
     }
 
+    /// <summary><see cref="FusedRowAffine"/> over a full 64-column strip, the coefficients held in registers.</summary>
+    private static void FullStripAffine(float* u, float* v, float* output, int n, int channels, int c0, float* a, float* b, float* shift)
+    {
+        Vector512<float> a0 = Vector512.Load(a + c0), a1 = Vector512.Load(a + c0 + 16), a2 = Vector512.Load(a + c0 + 32), a3 = Vector512.Load(a + c0 + 48);
+        Vector512<float> s0 = Vector512.Load(shift + c0), s1 = Vector512.Load(shift + c0 + 16), s2 = Vector512.Load(shift + c0 + 32), s3 = Vector512.Load(shift + c0 + 48);
+        if (v == null)
+        {
+            for (int r = 0; r < n; r++)
+            {
+                long offset = (long)r * channels + c0;
+                float* ur = u + offset, o = output + offset;
+                Vector512.FusedMultiplyAdd(Vector512.Load(ur), a0, s0).Store(o);
+                Vector512.FusedMultiplyAdd(Vector512.Load(ur + 16), a1, s1).Store(o + 16);
+                Vector512.FusedMultiplyAdd(Vector512.Load(ur + 32), a2, s2).Store(o + 32);
+                Vector512.FusedMultiplyAdd(Vector512.Load(ur + 48), a3, s3).Store(o + 48);
+            }
+            return;
+        }
+        Vector512<float> b0 = Vector512.Load(b + c0), b1 = Vector512.Load(b + c0 + 16), b2 = Vector512.Load(b + c0 + 32), b3 = Vector512.Load(b + c0 + 48);
+        for (int r = 0; r < n; r++)
+        {
+            long offset = (long)r * channels + c0;
+            float* ur = u + offset, vr = v + offset, o = output + offset;
+            Vector512.FusedMultiplyAdd(Vector512.Load(vr), b0, Vector512.FusedMultiplyAdd(Vector512.Load(ur), a0, s0)).Store(o);
+            Vector512.FusedMultiplyAdd(Vector512.Load(vr + 16), b1, Vector512.FusedMultiplyAdd(Vector512.Load(ur + 16), a1, s1)).Store(o + 16);
+            Vector512.FusedMultiplyAdd(Vector512.Load(vr + 32), b2, Vector512.FusedMultiplyAdd(Vector512.Load(ur + 32), a2, s2)).Store(o + 32);
+            Vector512.FusedMultiplyAdd(Vector512.Load(vr + 48), b3, Vector512.FusedMultiplyAdd(Vector512.Load(ur + 48), a3, s3)).Store(o + 48);
+        }
+    }
+
     /// <summary>Mean and M2 of channel <paramref name="channel"/> of an [N, C, S] tensor, over blocks of planes
     /// shifted by their first value and merged with Chan's formula in block order (as <see cref="Statistics"/>).</summary>
     private static void FusedPlaneStatistics(float* x, int n, int channels, int spatial, int blockRows, int channel, out double mean, out double m2)
@@ -221,10 +310,35 @@ public static unsafe partial class BatchNorm
             {
                 float* plane = x + ((long)r * channels + channel) * spatial;
                 int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<double> w1 = default, w2 = default;
+                    var kw = Vector512.Create(k);
+                    int vectorEnd = spatial - spatial % (4 * Vector512<float>.Count);
+                    for (; i < vectorEnd;)
+                    {
+                        int end = Math.Min(vectorEnd, i + 2 * FloatRunValues);
+                        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                        Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                        for (; i < end; i += 4 * Vector512<float>.Count)
+                        {
+                            // Scalar math: d = x − K; s1 += d; s2 += d².
+                            var v0 = Vector512.Load(plane + i) - kw; var v1 = Vector512.Load(plane + i + 16) - kw;
+                            var v2 = Vector512.Load(plane + i + 32) - kw; var v3 = Vector512.Load(plane + i + 48) - kw;
+                            a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                            q0 = Vector512.FusedMultiplyAdd(v0, v0, q0); q1 = Vector512.FusedMultiplyAdd(v1, v1, q1);
+                            q2 = Vector512.FusedMultiplyAdd(v2, v2, q2); q3 = Vector512.FusedMultiplyAdd(v3, v3, q3);
+                        }
+                        w1 += WidenSum((a0 + a1) + (a2 + a3));
+                        w2 += WidenSum((q0 + q1) + (q2 + q3));
+                    }
+                    s1 += Vector512.Sum(w1);
+                    s2 += Vector512.Sum(w2);
+                }
                 if (Vector256.IsHardwareAccelerated)
                 {
                     Vector256<double> w1 = default, w2 = default;
-                    int vectorEnd = spatial - spatial % (4 * Vector256<float>.Count);
+                    int vectorEnd = i + (spatial - i) / (4 * Vector256<float>.Count) * (4 * Vector256<float>.Count);
                     for (; i < vectorEnd;)
                     {
                         int end = Math.Min(vectorEnd, i + FloatRunValues);
@@ -290,10 +404,37 @@ public static unsafe partial class BatchNorm
             long offset = ((long)r * channels + channel) * spatial;
             float* xs = x + offset, ds = dy + offset;
             int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<double> wg = default, wp = default;
+                var mw = Vector512.Create(mean);
+                int vectorEnd = spatial - spatial % (4 * Vector512<float>.Count);
+                for (; i < vectorEnd;)
+                {
+                    int end = Math.Min(vectorEnd, i + 2 * FloatRunValues);
+                    Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default;
+                    Vector512<float> p0 = default, p1 = default, p2 = default, p3 = default;
+                    for (; i < end; i += 4 * Vector512<float>.Count)
+                    {
+                        // Scalar math: g += dy; p += (x − mean)·dy.
+                        Vector512<float> d0 = Vector512.Load(ds + i), d1 = Vector512.Load(ds + i + 16);
+                        Vector512<float> d2 = Vector512.Load(ds + i + 32), d3 = Vector512.Load(ds + i + 48);
+                        g0 += d0; g1 += d1; g2 += d2; g3 += d3;
+                        p0 = Vector512.FusedMultiplyAdd(Vector512.Load(xs + i) - mw, d0, p0);
+                        p1 = Vector512.FusedMultiplyAdd(Vector512.Load(xs + i + 16) - mw, d1, p1);
+                        p2 = Vector512.FusedMultiplyAdd(Vector512.Load(xs + i + 32) - mw, d2, p2);
+                        p3 = Vector512.FusedMultiplyAdd(Vector512.Load(xs + i + 48) - mw, d3, p3);
+                    }
+                    wg += WidenSum((g0 + g1) + (g2 + g3));
+                    wp += WidenSum((p0 + p1) + (p2 + p3));
+                }
+                g += Vector512.Sum(wg);
+                p += Vector512.Sum(wp);
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<double> wg = default, wp = default;
-                int vectorEnd = spatial - spatial % (4 * Vector256<float>.Count);
+                int vectorEnd = i + (spatial - i) / (4 * Vector256<float>.Count) * (4 * Vector256<float>.Count);
                 for (; i < vectorEnd;)
                 {
                     int end = Math.Min(vectorEnd, i + FloatRunValues);
@@ -344,6 +485,21 @@ public static unsafe partial class BatchNorm
         var (lo, hi) = Vector256.Widen(v);
         (Vector256.Load(target) + lo).Store(target);
         (Vector256.Load(target + 4) + hi).Store(target + 4);
+    }
+
+    /// <summary>target[0..16) += (double)v.</summary>
+    private static void AddWidened(double* target, Vector512<float> v)
+    {
+        var (lo, hi) = Vector512.Widen(v);
+        (Vector512.Load(target) + lo).Store(target);
+        (Vector512.Load(target + 8) + hi).Store(target + 8);
+    }
+
+    /// <summary>The sixteen lanes of <paramref name="v"/> as eight double lanes (pairs added in double).</summary>
+    private static Vector512<double> WidenSum(Vector512<float> v)
+    {
+        var (lo, hi) = Vector512.Widen(v);
+        return lo + hi;
     }
 
     /// <summary>The eight lanes of <paramref name="v"/> as four double lanes (pairs added in double).</summary>

@@ -63,7 +63,7 @@ public abstract partial class BatchNormBase
             var m2 = _statM2.AsSpan(g * c, c);
             if (fused)
             {
-                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial, count);
+                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial);
                 continue;
             }
             BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
@@ -100,26 +100,24 @@ public abstract partial class BatchNormBase
 
     /// <summary>Group <paramref name="g"/> through <see cref="BatchNorm.ForwardTraining"/> (r = 1, d = 0), then
     /// the per-channel state the backward and the running statistics need, as the unfused path leaves it.</summary>
-    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial, long count)
+    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial)
     {
         int c = NumFeatures;
         var mean = _statMean.AsSpan(g * c, c);
         var m2 = _statM2.AsSpan(g * c, c);
         ReadOnlySpan<float> gamma = WeightParameter is null ? default : WeightParameter.Value.Span;
         ReadOnlySpan<float> beta = BiasParameter is null ? default : BiasParameter.Value.Span;
-        BatchNorm.ForwardTraining(xs, perGroup, c, spatial, gamma, beta, Eps, mean, m2,
+        var invstd = _statInvstd.AsSpan(g * c, c);
+        BatchNorm.ForwardTraining(xs, perGroup, c, spatial, gamma, beta, Eps, mean, m2, invstd,
             _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), ys);
+        _rd.AsSpan(g * c, c).Fill(1);
+        _dd.AsSpan(g * c, c).Clear();
+        _r.AsSpan(g * c, c).Fill(1);
+        _d.AsSpan(g * c, c).Clear();
         for (int i = 0; i < c; i++)
         {
-            int j = g * c + i;
-            double invstd = 1.0 / Math.Sqrt(m2[i] / count + Eps);
-            _statInvstd[j] = invstd;
-            _rd[j] = 1;
-            _dd[j] = 0;
-            _mean[j] = (float)mean[i];
-            _invstd[j] = (float)invstd;
-            _r[j] = 1;
-            _d[j] = 0;
+            _mean[g * c + i] = (float)mean[i];
+            _invstd[g * c + i] = (float)invstd[i];
         }
     }
 
