@@ -96,6 +96,80 @@ public static unsafe partial class BatchNorm
         }
     }
 
+    /// <summary>
+    /// The statistics half of <see cref="ForwardTraining"/> alone (same chunks, same float runs, bit for bit
+    /// the mean and M2 it computes): for layers with a hook between statistics and apply (SyncBN, Batch
+    /// Renorm, precise-BN collection), so that they agree exactly with plain BN on the same shape.
+    /// </summary>
+    public static void TrainingStatistics(ReadOnlySpan<float> x, int n, int channels, int spatial, Span<double> mean, Span<double> m2)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(m2.Length, channels, nameof(m2));
+        if (channels == 0) return;
+        if (n == 0)
+        {
+            mean[..channels].Fill(double.NaN);
+            m2[..channels].Clear();
+            return;
+        }
+        fixed (float* px = x) fixed (double* pm = mean) fixed (double* pq = m2)
+        {
+            var body = new TrainingReduceBody(px, null, null, pm, pq, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    /// <summary>The reduction half of <see cref="BackwardTraining"/> alone (bit for bit its Σdy and
+    /// Σ(x − mean)·dy), for layers that synchronise the sums before dx.</summary>
+    public static void TrainingBackwardReduce(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int channels, int spatial,
+        ReadOnlySpan<float> mean, Span<double> sumDy, Span<double> sumDyXmu)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckShape(dy.Length, n, channels, spatial, nameof(dy));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(sumDy.Length, channels, nameof(sumDy));
+        CheckChannels(sumDyXmu.Length, channels, nameof(sumDyXmu));
+        sumDy[..channels].Clear();
+        sumDyXmu[..channels].Clear();
+        if (channels == 0 || n == 0) return;
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean) fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu)
+        {
+            var body = new TrainingReduceBody(px, pdy, pm, pg, pp, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    /// <summary>Statistics (dy null) or backward sums of one strip or channel, with the fused kernels' loops.</summary>
+    private readonly struct TrainingReduceBody : IChunkBody
+    {
+        private readonly float* _x, _dy, _mean;
+        private readonly double* _first, _second;
+        private readonly int _n, _channels, _spatial, _blockRows;
+
+        public TrainingReduceBody(float* x, float* dy, float* mean, double* first, double* second, int n, int channels, int spatial)
+        {
+            _x = x; _dy = dy; _mean = mean; _first = first; _second = second;
+            _n = n; _channels = channels; _spatial = spatial;
+            _blockRows = BlockRows(n, channels, spatial);
+            ChunkCount = FusedChunks(n, channels, spatial);
+        }
+
+        public int ChunkCount { get; }
+
+        public void Execute(int chunk)
+        {
+            if (_spatial == 1)
+            {
+                var (c0, c1) = Strip(chunk, _n, _channels);
+                if (_dy == null) FusedRowStatistics(_x, _n, _channels, _blockRows, c0, c1, _first, _second);
+                else FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _first, _second);
+            }
+            else if (_dy == null) FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, chunk, out _first[chunk], out _second[chunk]);
+            else FusedPlaneBackwardReduce(_x, _dy, _mean[chunk], _n, _channels, _spatial, chunk, out _first[chunk], out _second[chunk]);
+        }
+    }
+
     private static void CheckAffine(int length, int channels, string name)
     {
         if (length != 0 && length < channels) throw new ArgumentException($"{name} holds {length} values for {channels} channels (empty: no affine)", name);

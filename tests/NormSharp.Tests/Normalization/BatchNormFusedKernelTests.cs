@@ -6,7 +6,8 @@ namespace NormSharp.Tests.Normalization;
 /// <summary>The fused training kernels (<see cref="BatchNorm.ForwardTraining"/>, <see cref="BatchNorm.BackwardTraining"/>)
 /// against the slow path they replace (Statistics, fold, Apply; BackwardReduce, coefficients, BackwardApply) and
 /// against <see cref="BatchNormReference"/>. The fused kernels sum in float over short runs, so they agree with
-/// the double kernels to float precision, not bit for bit.</summary>
+/// the double kernels to float precision, not bit for bit; their reduction halves alone
+/// (<see cref="BatchNorm.TrainingStatistics"/>, <see cref="BatchNorm.TrainingBackwardReduce"/>) agree bit for bit.</summary>
 public class BatchNormFusedKernelTests
 {
     public static TheoryData<int, int, int> Shapes() => new()
@@ -29,6 +30,10 @@ public class BatchNormFusedKernelTests
         var beta = RandomArray(c, 33);
         var (mean, m2, invstd, alpha, shift, y) = (new double[c], new double[c], new double[c], new float[c], new float[c], new float[x.Length]);
         BatchNorm.ForwardTraining(x, n, c, s, gamma, beta, eps, mean, m2, invstd, alpha, shift, y);
+        var (tMean, tM2) = (new double[c], new double[c]);
+        BatchNorm.TrainingStatistics(x, n, c, s, tMean, tM2); // the hook path's statistics: bit for bit the fused ones
+        Assert.Equal(mean, tMean);
+        Assert.Equal(m2, tM2);
 
         // Slow side: the double Statistics, the layer's fold, Apply.
         var (sMean, sM2, sAlpha, sShift, sy) = (new double[c], new double[c], new float[c], new float[c], new float[x.Length]);
@@ -101,6 +106,10 @@ public class BatchNormFusedKernelTests
         var invstdF = Array.ConvertAll(invstd, v => (float)v);
         var (sumDy, sumDyXmu, b, k, dx) = (new double[c], new double[c], new float[c], new float[c], new float[x.Length]);
         BatchNorm.BackwardTraining(x, dy, n, c, s, meanF, invstdF, alpha, sumDy, sumDyXmu, b, k, dx);
+        var (tg, tp) = (new double[c], new double[c]);
+        BatchNorm.TrainingBackwardReduce(x, dy, n, c, s, meanF, tg, tp);
+        Assert.Equal(sumDy, tg);
+        Assert.Equal(sumDyXmu, tp);
 
         // Slow side: BackwardReduce, the layer's coefficients, BackwardApply.
         var (sg, sp, sb, sk, sdx) = (new double[c], new double[c], new float[c], new float[c], new float[x.Length]);

@@ -66,7 +66,9 @@ public abstract partial class BatchNormBase
                 ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial);
                 continue;
             }
-            BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
+            // The fused kernels' own reductions where they apply, so every variant agrees with plain BN.
+            if (BatchNorm.FusedApplies(perGroup, c, spatial)) BatchNorm.TrainingStatistics(xs, perGroup, c, spatial, mean, m2);
+            else BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
             if (_synchronized)
             {
                 count = SynchronizeStatistics(count, mean, m2);
@@ -190,7 +192,8 @@ public abstract partial class BatchNormBase
             var xs = x.Span.Slice(g * groupSize, groupSize);
             var dys = gradOutput.Span.Slice(g * groupSize, groupSize);
             var mean = _mean.AsSpan(g * c, c);
-            if (inputGrad && _batchStatistics && !_synchronized && BatchNorm.FusedApplies(perGroup, c, _spatial))
+            bool fusedShape = BatchNorm.FusedApplies(perGroup, c, _spatial);
+            if (inputGrad && _batchStatistics && !_synchronized && fusedShape)
             {
                 // No hook between the reduction and dx: one fused kernel.
                 BatchNorm.BackwardTraining(xs, dys, perGroup, c, _spatial, mean, _invstd.AsSpan(g * c, c), _alpha.AsSpan(g * c, c),
@@ -200,7 +203,8 @@ public abstract partial class BatchNormBase
             }
             if (paramGrads || (_batchStatistics && inputGrad))
             {
-                BatchNorm.BackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
+                if (fusedShape) BatchNorm.TrainingBackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
+                else BatchNorm.BackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
                 AccumulateParameterGradients(g);
             }
             if (!inputGrad) continue;
