@@ -297,7 +297,7 @@ public static unsafe partial class BatchNorm
                 FusedPlaneBackwardReduce(_x, _dy, _mean[c], _n, _channels, _spatial, c, out _sumDy[c], out _sumDyXmu[c]);
                 Coefficients(c, c + 1);
                 float a = _alpha[c], b = _b[c], k = _k[c];
-                for (int r = 0; r < _n; r++)
+                for (int r = _n - 1; r >= 0; r--) // last-reduced planes first: a channel's x and dy (1.2 MB at 256×24×24) overflow L2, the last ones read are still there
                 {
                     long offset = ((long)r * _channels + c) * _spatial;
                     PlaneAffine2(_dy + offset, _x + offset, _dx + offset, _spatial, a, b, k);
