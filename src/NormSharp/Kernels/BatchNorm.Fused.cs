@@ -19,8 +19,17 @@ public static unsafe partial class BatchNorm
     public static bool FusedApplies(int n, int channels, int spatial)
     {
         if ((long)n * channels * spatial < Grain) return true;
-        return spatial == 1 ? (channels + ColumnsPerChunk - 1) / ColumnsPerChunk >= 4 : channels >= 4;
+        // Planar: a channel's x and dy overflow L2 at LeNet's sizes and six channels share out badly over
+        // threads, so large planar batches run the float-run reductions block-parallel beside the element-wise
+        // passes instead (measured: no faster fused at 256×6×24×24 and 28×28 on 2 threads).
+        return spatial == 1 && (channels + ColumnsPerChunk - 1) / ColumnsPerChunk >= 4;
     }
+
+    /// <summary>Whether a layer's statistics and backward sums for this shape come from <see cref="TrainingStatistics"/>
+    /// and <see cref="TrainingBackwardReduce"/> (float runs, exactly what the fused kernels compute) rather than the
+    /// double <see cref="Statistics"/> and <see cref="BackwardReduce"/>: always for planar batches, and for [N, C]
+    /// exactly where <see cref="FusedApplies"/> (too few column strips would leave threads idle).</summary>
+    public static bool TrainingReductionsApply(int n, int channels, int spatial) => spatial > 1 || FusedApplies(n, channels, spatial);
 
     /// <summary>
     /// BN's training forward in one dispatch: per column strip ([N, C]) or channel (planar) the
@@ -113,6 +122,11 @@ public static unsafe partial class BatchNorm
             m2[..channels].Clear();
             return;
         }
+        if (spatial > 1)
+        {
+            PlaneBlocks(x, default, default, n, channels, spatial, mean, m2);
+            return;
+        }
         fixed (float* px = x) fixed (double* pm = mean) fixed (double* pq = m2)
         {
             var body = new TrainingReduceBody(px, null, null, pm, pq, n, channels, spatial);
@@ -133,6 +147,11 @@ public static unsafe partial class BatchNorm
         sumDy[..channels].Clear();
         sumDyXmu[..channels].Clear();
         if (channels == 0 || n == 0) return;
+        if (spatial > 1)
+        {
+            PlaneBlocks(x, dy, mean, n, channels, spatial, sumDy, sumDyXmu);
+            return;
+        }
         fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean) fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu)
         {
             var body = new TrainingReduceBody(px, pdy, pm, pg, pp, n, channels, spatial);
@@ -140,7 +159,47 @@ public static unsafe partial class BatchNorm
         }
     }
 
-    /// <summary>Statistics (dy null) or backward sums of one strip or channel, with the fused kernels' loops.</summary>
+    /// <summary>The planar reductions split over (channel, block of planes) chunks, for parallelism whatever the
+    /// channel count; the block partials combine in block order exactly as the per-channel loops of the fused
+    /// kernels combine them (Chan's merge for statistics, a sum from zero for the backward sums).</summary>
+    private static void PlaneBlocks(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean, int n, int channels, int spatial,
+        Span<double> first, Span<double> second)
+    {
+        bool statistics = dy.IsEmpty;
+        int blockRows = BlockRows(n, channels, spatial), blocks = (n + blockRows - 1) / blockRows;
+        double[] scratch = Scratch(2 * blocks * channels);
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean) fixed (double* ps = scratch)
+        {
+            var body = new PlaneBlocksBody(px, statistics ? null : pdy, pm, ps, n, channels, spatial, blockRows);
+            RunFused(channels * blocks, body, (long)n * channels * spatial);
+        }
+        for (int c = 0; c < channels; c++)
+        {
+            double a = 0, b = 0, count = 0;
+            for (int block = 0; block < blocks; block++)
+            {
+                double pa = scratch[block * channels + c], pb = scratch[(blocks + block) * channels + c];
+                if (statistics) ChanMerge(ref a, ref b, ref count, pa, pb, (double)(Math.Min(n, (block + 1) * blockRows) - block * blockRows) * spatial);
+                else { a += pa; b += pb; }
+            }
+            first[c] = a;
+            second[c] = statistics ? Math.Max(0, b) : b;
+        }
+    }
+
+    private readonly struct PlaneBlocksBody(float* x, float* dy, float* mean, double* scratch, int n, int channels, int spatial, int blockRows) : IChunkBody
+    {
+        public void Execute(int chunk)
+        {
+            int blocks = (n + blockRows - 1) / blockRows, channel = chunk / blocks, block = chunk % blocks;
+            int r0 = block * blockRows, r1 = Math.Min(n, r0 + blockRows);
+            double* first = scratch + block * channels + channel, second = scratch + (blocks + block) * channels + channel;
+            if (dy == null) PlaneBlockStatistics(x, channels, spatial, channel, r0, r1, out *first, out *second);
+            else PlaneBlockBackwardSums(x, dy, mean[channel], channels, spatial, channel, r0, r1, out *first, out *second);
+        }
+    }
+
+    /// <summary>Statistics (dy null) or backward sums of one strip ([N, C] layout), with the fused kernels' loops.</summary>
     private readonly struct TrainingReduceBody : IChunkBody
     {
         private readonly float* _x, _dy, _mean;
@@ -166,7 +225,7 @@ public static unsafe partial class BatchNorm
                 else FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _first, _second);
             }
             else if (_dy == null) FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, chunk, out _first[chunk], out _second[chunk]);
-            else FusedPlaneBackwardReduce(_x, _dy, _mean[chunk], _n, _channels, _spatial, chunk, out _first[chunk], out _second[chunk]);
+            else FusedPlaneBackwardReduce(_x, _dy, _mean[chunk], _n, _channels, _spatial, _blockRows, chunk, out _first[chunk], out _second[chunk]);
         }
     }
 
@@ -269,7 +328,7 @@ public static unsafe partial class BatchNorm
     {
         private readonly float* _x, _dy, _dx, _mean, _invstd, _alpha, _b, _k;
         private readonly double* _sumDy, _sumDyXmu;
-        private readonly int _n, _channels, _spatial;
+        private readonly int _n, _channels, _spatial, _blockRows;
 
         public FusedBackwardBody(float* x, float* dy, float* dx, float* mean, float* invstd, float* alpha,
             double* sumDy, double* sumDyXmu, float* b, float* k, int n, int channels, int spatial)
@@ -277,6 +336,7 @@ public static unsafe partial class BatchNorm
             _x = x; _dy = dy; _dx = dx; _mean = mean; _invstd = invstd; _alpha = alpha;
             _sumDy = sumDy; _sumDyXmu = sumDyXmu; _b = b; _k = k;
             _n = n; _channels = channels; _spatial = spatial;
+            _blockRows = BlockRows(n, channels, spatial);
             ChunkCount = FusedChunks(n, channels, spatial);
         }
 
@@ -294,7 +354,7 @@ public static unsafe partial class BatchNorm
             else
             {
                 int c = chunk;
-                FusedPlaneBackwardReduce(_x, _dy, _mean[c], _n, _channels, _spatial, c, out _sumDy[c], out _sumDyXmu[c]);
+                FusedPlaneBackwardReduce(_x, _dy, _mean[c], _n, _channels, _spatial, _blockRows, c, out _sumDy[c], out _sumDyXmu[c]);
                 Coefficients(c, c + 1);
                 float a = _alpha[c], b = _b[c], k = _k[c];
                 for (int r = _n - 1; r >= 0; r--) // last-reduced planes first: a channel's x and dy (1.2 MB at 256×24×24) overflow L2, the last ones read are still there

@@ -14,103 +14,136 @@ public static unsafe partial class BatchNorm
         for (int r0 = 0; r0 < n; r0 += blockRows)
         {
             int r1 = Math.Min(n, r0 + blockRows);
-            float k = x[((long)r0 * channels + channel) * spatial];
-            var kv = Vector256.Create(k);
-            double s1 = 0, s2 = 0;
-            for (int r = r0; r < r1; r++)
-            {
-                float* plane = x + ((long)r * channels + channel) * spatial;
-                int i = 0;
-                if (Vector512.IsHardwareAccelerated)
-                {
-                    Vector512<double> w1 = default, w2 = default;
-                    var kw = Vector512.Create(k);
-                    int vectorEnd = spatial - spatial % (4 * Vector512<float>.Count);
-                    for (; i < vectorEnd;)
-                    {
-                        int end = Math.Min(vectorEnd, i + 2 * FloatRunValues);
-                        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                        Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
-                        for (; i < end; i += 4 * Vector512<float>.Count)
-                        {
-                            // Scalar math: d = x − K; s1 += d; s2 += d².
-                            var v0 = Vector512.Load(plane + i) - kw; var v1 = Vector512.Load(plane + i + 16) - kw;
-                            var v2 = Vector512.Load(plane + i + 32) - kw; var v3 = Vector512.Load(plane + i + 48) - kw;
-                            a0 += v0; a1 += v1; a2 += v2; a3 += v3;
-                            q0 = Vector512.FusedMultiplyAdd(v0, v0, q0); q1 = Vector512.FusedMultiplyAdd(v1, v1, q1);
-                            q2 = Vector512.FusedMultiplyAdd(v2, v2, q2); q3 = Vector512.FusedMultiplyAdd(v3, v3, q3);
-                        }
-                        w1 += WidenSum((a0 + a1) + (a2 + a3));
-                        w2 += WidenSum((q0 + q1) + (q2 + q3));
-                    }
-                    s1 += Vector512.Sum(w1);
-                    s2 += Vector512.Sum(w2);
-                }
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    Vector256<double> w1 = default, w2 = default;
-                    int vectorEnd = i + (spatial - i) / (4 * Vector256<float>.Count) * (4 * Vector256<float>.Count);
-                    for (; i < vectorEnd;)
-                    {
-                        int end = Math.Min(vectorEnd, i + FloatRunValues);
-                        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                        Vector256<float> q0 = default, q1 = default, q2 = default, q3 = default;
-                        for (; i < end; i += 4 * Vector256<float>.Count)
-                        {
-                            // Scalar math: d = x − K; s1 += d; s2 += d².
-                            var v0 = Vector256.Load(plane + i) - kv; var v1 = Vector256.Load(plane + i + 8) - kv;
-                            var v2 = Vector256.Load(plane + i + 16) - kv; var v3 = Vector256.Load(plane + i + 24) - kv;
-                            a0 += v0; a1 += v1; a2 += v2; a3 += v3;
-                            q0 = Vector256.FusedMultiplyAdd(v0, v0, q0); q1 = Vector256.FusedMultiplyAdd(v1, v1, q1);
-                            q2 = Vector256.FusedMultiplyAdd(v2, v2, q2); q3 = Vector256.FusedMultiplyAdd(v3, v3, q3);
-                        }
-                        w1 += WidenSum((a0 + a1) + (a2 + a3));
-                        w2 += WidenSum((q0 + q1) + (q2 + q3));
-                    }
-                    if (i <= spatial - Vector256<float>.Count)
-                    {
-                        Vector256<float> a0 = default, q0 = default;
-                        for (; i <= spatial - Vector256<float>.Count; i += Vector256<float>.Count)
-                        {
-                            var v0 = Vector256.Load(plane + i) - kv;
-                            a0 += v0;
-                            q0 = Vector256.FusedMultiplyAdd(v0, v0, q0);
-                        }
-                        w1 += WidenSum(a0);
-                        w2 += WidenSum(q0);
-                    }
-                    s1 += Vector256.Sum(w1);
-                    s2 += Vector256.Sum(w2);
-                }
-                for (; i < spatial; i++)
-                {
-                    double d = plane[i] - (double)k;
-                    s1 += d;
-                    s2 += d * d;
-                }
-            }
-            double nb = (double)(r1 - r0) * spatial, total = count + nb;
-            double blockMean = k + s1 / nb, blockM2 = s2 - s1 * s1 / nb;
-            if (count == 0) { meanC = blockMean; m2C = blockM2; }
-            else
-            {
-                double delta = blockMean - meanC;
-                meanC += delta * nb / total;
-                m2C += blockM2 + delta * delta * count * nb / total;
-            }
-            count = total;
+            PlaneBlockStatistics(x, channels, spatial, channel, r0, r1, out double blockMean, out double blockM2);
+            ChanMerge(ref meanC, ref m2C, ref count, blockMean, blockM2, (double)(r1 - r0) * spatial);
         }
         mean = meanC;
         m2 = Math.Max(0, m2C);
     }
 
-    /// <summary>Σdy and Σ(x − mean)·dy of channel <paramref name="channel"/> of an [N, C, S] tensor.</summary>
-    private static void FusedPlaneBackwardReduce(float* x, float* dy, float mean, int n, int channels, int spatial, int channel,
+    /// <summary>Mean and M2 of planes [r0, r1) of one channel, shifted by the block's first value K.</summary>
+    private static void PlaneBlockStatistics(float* x, int channels, int spatial, int channel, int r0, int r1, out double blockMean, out double blockM2)
+    {
+        float k = x[((long)r0 * channels + channel) * spatial];
+        var kv = Vector256.Create(k);
+        double s1 = 0, s2 = 0;
+        for (int r = r0; r < r1; r++)
+        {
+            float* plane = x + ((long)r * channels + channel) * spatial;
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<double> w1 = default, w2 = default;
+                var kw = Vector512.Create(k);
+                int vectorEnd = spatial - spatial % (4 * Vector512<float>.Count);
+                for (; i < vectorEnd;)
+                {
+                    int end = Math.Min(vectorEnd, i + 2 * FloatRunValues);
+                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                    for (; i < end; i += 4 * Vector512<float>.Count)
+                    {
+                        // Scalar math: d = x − K; s1 += d; s2 += d².
+                        var v0 = Vector512.Load(plane + i) - kw; var v1 = Vector512.Load(plane + i + 16) - kw;
+                        var v2 = Vector512.Load(plane + i + 32) - kw; var v3 = Vector512.Load(plane + i + 48) - kw;
+                        a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                        q0 = Vector512.FusedMultiplyAdd(v0, v0, q0); q1 = Vector512.FusedMultiplyAdd(v1, v1, q1);
+                        q2 = Vector512.FusedMultiplyAdd(v2, v2, q2); q3 = Vector512.FusedMultiplyAdd(v3, v3, q3);
+                    }
+                    w1 += WidenSum((a0 + a1) + (a2 + a3));
+                    w2 += WidenSum((q0 + q1) + (q2 + q3));
+                }
+                s1 += Vector512.Sum(w1);
+                s2 += Vector512.Sum(w2);
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> w1 = default, w2 = default;
+                int vectorEnd = i + (spatial - i) / (4 * Vector256<float>.Count) * (4 * Vector256<float>.Count);
+                for (; i < vectorEnd;)
+                {
+                    int end = Math.Min(vectorEnd, i + FloatRunValues);
+                    Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    Vector256<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                    for (; i < end; i += 4 * Vector256<float>.Count)
+                    {
+                        // Scalar math: d = x − K; s1 += d; s2 += d².
+                        var v0 = Vector256.Load(plane + i) - kv; var v1 = Vector256.Load(plane + i + 8) - kv;
+                        var v2 = Vector256.Load(plane + i + 16) - kv; var v3 = Vector256.Load(plane + i + 24) - kv;
+                        a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                        q0 = Vector256.FusedMultiplyAdd(v0, v0, q0); q1 = Vector256.FusedMultiplyAdd(v1, v1, q1);
+                        q2 = Vector256.FusedMultiplyAdd(v2, v2, q2); q3 = Vector256.FusedMultiplyAdd(v3, v3, q3);
+                    }
+                    w1 += WidenSum((a0 + a1) + (a2 + a3));
+                    w2 += WidenSum((q0 + q1) + (q2 + q3));
+                }
+                if (i <= spatial - Vector256<float>.Count)
+                {
+                    Vector256<float> a0 = default, q0 = default;
+                    for (; i <= spatial - Vector256<float>.Count; i += Vector256<float>.Count)
+                    {
+                        var v0 = Vector256.Load(plane + i) - kv;
+                        a0 += v0;
+                        q0 = Vector256.FusedMultiplyAdd(v0, v0, q0);
+                    }
+                    w1 += WidenSum(a0);
+                    w2 += WidenSum(q0);
+                }
+                s1 += Vector256.Sum(w1);
+                s2 += Vector256.Sum(w2);
+            }
+            for (; i < spatial; i++)
+            {
+                double d = plane[i] - (double)k;
+                s1 += d;
+                s2 += d * d;
+            }
+        }
+        double nb = (double)(r1 - r0) * spatial;
+        blockMean = k + s1 / nb;
+        blockM2 = s2 - s1 * s1 / nb;
+    }
+
+    /// <summary>Chan et al.: adds a block (mean, M2, nb values) to running statistics; the first block is taken as is.</summary>
+    private static void ChanMerge(ref double mean, ref double m2, ref double count, double blockMean, double blockM2, double nb)
+    {
+        double total = count + nb;
+        if (count == 0)
+        {
+            mean = blockMean;
+            m2 = blockM2;
+        }
+        else
+        {
+            double delta = blockMean - mean;
+            mean += delta * nb / total;
+            m2 += blockM2 + delta * delta * count * nb / total;
+        }
+        count = total;
+    }
+
+    /// <summary>Σdy and Σ(x − mean)·dy of channel <paramref name="channel"/> of an [N, C, S] tensor: block partials added in block order.</summary>
+    private static void FusedPlaneBackwardReduce(float* x, float* dy, float mean, int n, int channels, int spatial, int blockRows, int channel,
+        out double sumDy, out double sumDyXmu)
+    {
+        double g = 0, p = 0;
+        for (int r0 = 0; r0 < n; r0 += blockRows)
+        {
+            PlaneBlockBackwardSums(x, dy, mean, channels, spatial, channel, r0, Math.Min(n, r0 + blockRows), out double blockG, out double blockP);
+            g += blockG;
+            p += blockP;
+        }
+        sumDy = g;
+        sumDyXmu = p;
+    }
+
+    /// <summary>Σdy and Σ(x − mean)·dy over planes [r0, r1) of one channel.</summary>
+    private static void PlaneBlockBackwardSums(float* x, float* dy, float mean, int channels, int spatial, int channel, int r0, int r1,
         out double sumDy, out double sumDyXmu)
     {
         double g = 0, p = 0, m = mean;
         var mv = Vector256.Create(mean);
-        for (int r = 0; r < n; r++)
+        for (int r = r0; r < r1; r++)
         {
             long offset = ((long)r * channels + channel) * spatial;
             float* xs = x + offset, ds = dy + offset;

@@ -67,7 +67,7 @@ public abstract partial class BatchNormBase
                 continue;
             }
             // The fused kernels' own reductions where they apply, so every variant agrees with plain BN.
-            if (BatchNorm.FusedApplies(perGroup, c, spatial)) BatchNorm.TrainingStatistics(xs, perGroup, c, spatial, mean, m2);
+            if (BatchNorm.TrainingReductionsApply(perGroup, c, spatial)) BatchNorm.TrainingStatistics(xs, perGroup, c, spatial, mean, m2);
             else BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
             if (_synchronized)
             {
@@ -192,8 +192,7 @@ public abstract partial class BatchNormBase
             var xs = x.Span.Slice(g * groupSize, groupSize);
             var dys = gradOutput.Span.Slice(g * groupSize, groupSize);
             var mean = _mean.AsSpan(g * c, c);
-            bool fusedShape = BatchNorm.FusedApplies(perGroup, c, _spatial);
-            if (inputGrad && _batchStatistics && !_synchronized && fusedShape)
+            if (inputGrad && _batchStatistics && !_synchronized && BatchNorm.FusedApplies(perGroup, c, _spatial))
             {
                 // No hook between the reduction and dx: one fused kernel.
                 BatchNorm.BackwardTraining(xs, dys, perGroup, c, _spatial, mean, _invstd.AsSpan(g * c, c), _alpha.AsSpan(g * c, c),
@@ -203,7 +202,7 @@ public abstract partial class BatchNormBase
             }
             if (paramGrads || (_batchStatistics && inputGrad))
             {
-                if (fusedShape) BatchNorm.TrainingBackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
+                if (BatchNorm.TrainingReductionsApply(perGroup, c, _spatial)) BatchNorm.TrainingBackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
                 else BatchNorm.BackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
                 AccumulateParameterGradients(g);
             }
