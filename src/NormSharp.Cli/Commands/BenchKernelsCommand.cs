@@ -55,6 +55,7 @@ internal static class BenchKernelsCommand
         BatchNormCase(r, rng, "bn2d-256x6x24x24-fwdbwd", new BatchNorm2d(6), [256, 6, 24, 24]);
         BatchNormPasses(r, rng, "bn1d-500x500", 500, 500, 1);
         BatchNormPasses(r, rng, "bn2d-256x6x28x28", 256, 6, 28 * 28);
+        BatchNormPasses(r, rng, "bn2d-256x6x24x24", 256, 6, 24 * 24);
         ConvCase(r, rng, "conv1-256x1x28x28-k5p2", new Conv2d(1, 6, 5, padding: 2, rng: rng) { NeedsInputGradient = false }, [256, 1, 28, 28]);
         ConvCase(r, rng, "conv2-256x6x14x14-k5", new Conv2d(6, 16, 5, rng: rng), [256, 6, 14, 14]);
     }
@@ -137,19 +138,24 @@ internal static class BenchKernelsCommand
         r.Time(name, () => { bn.Forward(x); bn.Backward(dy); }, 0, 8.0 * x.Size * 4);
     }
 
-    /// <summary>BN's four kernels one by one (statistics, apply, backward reduction, backward apply): which
-    /// pass costs what. Bytes: one read of x; read x, write y; read x and dy; read x and dy, write dx.</summary>
+    /// <summary>BN's four kernels one by one (statistics, apply, backward reduction, backward apply), then the two fused
+    /// training kernels: which
+    /// pass costs what. Bytes: one read of x; read x, write y; read x and dy; read x and dy, write dx;
+    /// fused: as apply and backward apply (the reduction re-reads from cache).</summary>
     private static void BatchNormPasses(KernelRunner r, Rng rng, string name, int n, int c, int spatial)
     {
         if (!r.Wants(name + "-pass")) return;
         int size = n * c * spatial;
         float[] x = Random(rng, size), dy = Random(rng, size), y = new float[size];
         float[] alpha = Random(rng, c), shift = Random(rng, c), mean = Random(rng, c);
-        double[] m = new double[c], m2 = new double[c];
+        double[] m = new double[c], m2 = new double[c], inv = new double[c];
         r.Time(name + "-pass-statistics", () => BatchNorm.Statistics(x, n, c, spatial, m, m2), 0, 4.0 * size);
         r.Time(name + "-pass-apply", () => BatchNorm.Apply(x, n, c, spatial, alpha, shift, y), 0, 8.0 * size);
         r.Time(name + "-pass-backward-reduce", () => BatchNorm.BackwardReduce(x, dy, n, c, spatial, mean, m, m2), 0, 8.0 * size);
         r.Time(name + "-pass-backward-apply", () => BatchNorm.BackwardApply(x, dy, n, c, spatial, alpha, shift, mean, y), 0, 12.0 * size);
+        float[] gamma = Random(rng, c), beta = Random(rng, c), a = new float[c], b = new float[c], k = new float[c];
+        r.Time(name + "-pass-forward-fused", () => BatchNorm.ForwardTraining(x, n, c, spatial, gamma, beta, 1e-5, m, m2, inv, a, b, y), 0, 8.0 * size);
+        r.Time(name + "-pass-backward-fused", () => BatchNorm.BackwardTraining(x, dy, n, c, spatial, mean, alpha, shift, m, m2, a, b, y), 0, 12.0 * size);
     }
 
     /// <summary>Forward alone, then forward + backward (dW, db, and dx unless the layer skips it).</summary>

@@ -95,6 +95,40 @@ public static unsafe partial class BatchNorm
     {
         double count = r1 - r0;
         int c = c0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 32 columns (two cache lines of each row) per sweep: fewer strided sweeps over the rows. Each
+            // column still accumulates over the rows in order in its own lane, so the result is the same
+            // bit for bit as the 16-column loop below.
+            for (; c <= c1 - 2 * Vector512<float>.Count; c += 2 * Vector512<float>.Count)
+            {
+                float* first = x + (long)r0 * channels + c;
+                var (k0, k1) = Vector512.Widen(Vector512.Load(first));
+                var (k2, k3) = Vector512.Widen(Vector512.Load(first + 16));
+                Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+                Vector512<double> q0 = default, q1 = default, q2 = default, q3 = default;
+                for (int r = r0; r < r1; r++)
+                {
+                    float* row = x + (long)r * channels + c;
+                    var (v0, v1) = Vector512.Widen(Vector512.Load(row));
+                    var (v2, v3) = Vector512.Widen(Vector512.Load(row + 16));
+                    v0 -= k0; v1 -= k1; v2 -= k2; v3 -= k3;
+                    a0 += v0; a1 += v1; a2 += v2; a3 += v3;
+                    q0 = Vector512.FusedMultiplyAdd(v0, v0, q0);
+                    q1 = Vector512.FusedMultiplyAdd(v1, v1, q1);
+                    q2 = Vector512.FusedMultiplyAdd(v2, v2, q2);
+                    q3 = Vector512.FusedMultiplyAdd(v3, v3, q3);
+                }
+                (k0 + a0 / count).Store(mean + c);
+                (k1 + a1 / count).Store(mean + c + 8);
+                (k2 + a2 / count).Store(mean + c + 16);
+                (k3 + a3 / count).Store(mean + c + 24);
+                (q0 - a0 * a0 / count).Store(m2 + c);
+                (q1 - a1 * a1 / count).Store(m2 + c + 8);
+                (q2 - a2 * a2 / count).Store(m2 + c + 16);
+                (q3 - a3 * a3 / count).Store(m2 + c + 24);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; c <= c1 - 2 * Vector256<float>.Count; c += 2 * Vector256<float>.Count)

@@ -13,6 +13,15 @@ namespace NormSharp.Kernels;
 /// the problem's shape; block partials are combined in block order, so results are identical for any
 /// thread count. Reductions accumulate in double, with a per-block shift for the statistics (the first
 /// value of the block): never the naive E[x²] − E[x]² in float.</para>
+/// <para>Training layers use the float-run reductions instead (<see cref="TrainingStatistics"/>,
+/// <see cref="TrainingBackwardReduce"/>): same shift and block partition, but the sums inside a block run in
+/// float over short runs before being added in double (~1e-7 relative instead of double rounding, still
+/// thread-count independent), at float SIMD width. Plain [N, C] training BN (no hook between statistics and
+/// apply, such as SyncBN, Batch Renorm or precise-BN collection) runs the fused kernels
+/// (<see cref="ForwardTraining"/>, <see cref="BackwardTraining"/>): one dispatch per pass, each chunk a
+/// 64-column strip reduced, folded and applied while it is still in L1/L2; they compute bit for bit what the
+/// float-run reductions + fold + <see cref="Apply"/> compute. Planar batches keep separate passes (see
+/// <see cref="FusedApplies"/>) with the reductions split over (channel, block) chunks.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
 {

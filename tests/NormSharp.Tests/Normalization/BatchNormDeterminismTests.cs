@@ -2,8 +2,8 @@ using NormSharp.Kernels;
 
 namespace NormSharp.Tests.Normalization;
 
-/// <summary>Reductions are blocked by shape only and combined in block order: the results are
-/// bit-identical for any thread count.</summary>
+/// <summary>Reductions are blocked by shape only and combined in block order: the results (the fused
+/// training kernels' included) are bit-identical for any thread count.</summary>
 [Collection(NormalizationSerialCollection.Name)]
 public class BatchNormDeterminismTests
 {
@@ -25,7 +25,11 @@ public class BatchNormDeterminismTests
                 var (mu, m2, g, p) = (new double[c], new double[c], new double[c], new double[c]);
                 BatchNorm.Statistics(x, n, c, s, mu, m2);
                 BatchNorm.BackwardReduce(x, dy, n, c, s, mean, g, p);
-                runs.Add([.. mu, .. m2, .. g, .. p]);
+                var (fm, fq, fi, alpha, shift, y) = (new double[c], new double[c], new double[c], new float[c], new float[c], new float[x.Length]);
+                BatchNorm.ForwardTraining(x, n, c, s, alpha: alpha, shift: shift, gamma: default, beta: default, eps: 1e-5, mean: fm, m2: fq, invstd: fi, y: y);
+                var (fg, fp, b, k, dx) = (new double[c], new double[c], new float[c], new float[c], new float[x.Length]);
+                BatchNorm.BackwardTraining(x, dy, n, c, s, mean, Array.ConvertAll(fi, v => (float)v), alpha, fg, fp, b, k, dx);
+                runs.Add([.. mu, .. m2, .. g, .. p, .. fm, .. fq, .. fg, .. fp, .. Array.ConvertAll(y, v => (double)v), .. Array.ConvertAll(dx, v => (double)v)]);
             }
         }
         finally

@@ -53,12 +53,22 @@ public abstract partial class BatchNormBase
         int groupSize = perGroup * c * spatial;
         bool update = Training && TrackRunningStats && StatisticsCollector is null;
         _synchronized = Training && Synchronizer is not null;
+        // Plain BN (no hook between statistics and apply): one fused kernel per (virtual) batch.
+        bool fused = !_synchronized && StatisticsCollector is null && !(Training && CorrectsStatistics)
+            && BatchNorm.FusedApplies(perGroup, c, spatial);
         for (int g = 0; g < _groups; g++)
         {
             var xs = x.Span.Slice(g * groupSize, groupSize);
             var mean = _statMean.AsSpan(g * c, c);
             var m2 = _statM2.AsSpan(g * c, c);
-            BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
+            if (fused)
+            {
+                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial);
+                continue;
+            }
+            // The fused kernels' own reductions where they apply, so every variant agrees with plain BN.
+            if (BatchNorm.TrainingReductionsApply(perGroup, c, spatial)) BatchNorm.TrainingStatistics(xs, perGroup, c, spatial, mean, m2);
+            else BatchNorm.Statistics(xs, perGroup, c, spatial, mean, m2);
             if (_synchronized)
             {
                 count = SynchronizeStatistics(count, mean, m2);
@@ -88,6 +98,29 @@ public abstract partial class BatchNormBase
         }
         _count = count;
         if (update) UpdateRunningStatistics(count);
+    }
+
+    /// <summary>Group <paramref name="g"/> through <see cref="BatchNorm.ForwardTraining"/> (r = 1, d = 0), then
+    /// the per-channel state the backward and the running statistics need, as the unfused path leaves it.</summary>
+    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial)
+    {
+        int c = NumFeatures;
+        var mean = _statMean.AsSpan(g * c, c);
+        var m2 = _statM2.AsSpan(g * c, c);
+        ReadOnlySpan<float> gamma = WeightParameter is null ? default : WeightParameter.Value.Span;
+        ReadOnlySpan<float> beta = BiasParameter is null ? default : BiasParameter.Value.Span;
+        var invstd = _statInvstd.AsSpan(g * c, c);
+        BatchNorm.ForwardTraining(xs, perGroup, c, spatial, gamma, beta, Eps, mean, m2, invstd,
+            _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), ys);
+        _rd.AsSpan(g * c, c).Fill(1);
+        _dd.AsSpan(g * c, c).Clear();
+        _r.AsSpan(g * c, c).Fill(1);
+        _d.AsSpan(g * c, c).Clear();
+        for (int i = 0; i < c; i++)
+        {
+            _mean[g * c + i] = (float)mean[i];
+            _invstd[g * c + i] = (float)invstd[i];
+        }
     }
 
     /// <summary>Local → global statistics through <see cref="Synchronizer"/>; returns the global count.</summary>
@@ -159,9 +192,18 @@ public abstract partial class BatchNormBase
             var xs = x.Span.Slice(g * groupSize, groupSize);
             var dys = gradOutput.Span.Slice(g * groupSize, groupSize);
             var mean = _mean.AsSpan(g * c, c);
+            if (inputGrad && _batchStatistics && !_synchronized && BatchNorm.FusedApplies(perGroup, c, _spatial))
+            {
+                // No hook between the reduction and dx: one fused kernel.
+                BatchNorm.BackwardTraining(xs, dys, perGroup, c, _spatial, mean, _invstd.AsSpan(g * c, c), _alpha.AsSpan(g * c, c),
+                    _sumDy, _sumDyXmu, _coefB.AsSpan(g * c, c), _coefK.AsSpan(g * c, c), dx!.Span.Slice(g * groupSize, groupSize));
+                if (paramGrads) AccumulateParameterGradients(g);
+                continue;
+            }
             if (paramGrads || (_batchStatistics && inputGrad))
             {
-                BatchNorm.BackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
+                if (BatchNorm.TrainingReductionsApply(perGroup, c, _spatial)) BatchNorm.TrainingBackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
+                else BatchNorm.BackwardReduce(xs, dys, perGroup, c, _spatial, mean, _sumDy, _sumDyXmu);
                 AccumulateParameterGradients(g);
             }
             if (!inputGrad) continue;

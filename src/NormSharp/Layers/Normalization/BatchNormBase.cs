@@ -104,6 +104,10 @@ public abstract partial class BatchNormBase : Module
     /// Batch Renormalization's correction for one group of batch statistics: r and d (per channel) such
     /// that y = γ·(x̂·r + d) + β. Plain BN: r = 1, d = 0. Called once per (virtual) batch in training.
     /// </summary>
+    /// <summary>Whether <see cref="Correction"/> is overridden (Batch Renorm): the plain fused training
+    /// kernel folds r = 1, d = 0 and is used only when this is false.</summary>
+    protected virtual bool CorrectsStatistics => false;
+
     protected virtual void Correction(ReadOnlySpan<double> mean, ReadOnlySpan<double> invstd, Span<double> r, Span<double> d)
     {
         r.Fill(1);

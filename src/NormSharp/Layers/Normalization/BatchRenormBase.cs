@@ -64,6 +64,8 @@ public abstract class BatchRenormBase : BatchNormBase
     /// <summary>Training batches seen by the renorm correction, a rank-0 float tensor (state key "renorm_steps").</summary>
     public Tensor RenormSteps { get; }
 
+    protected override bool CorrectsStatistics => true;
+
     protected override void Correction(ReadOnlySpan<double> mean, ReadOnlySpan<double> invstd, Span<double> r, Span<double> d)
     {
         var steps = RenormSteps.Span;

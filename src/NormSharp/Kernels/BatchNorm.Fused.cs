@@ -1,0 +1,399 @@
+using System.Runtime.Intrinsics;
+
+namespace NormSharp.Kernels;
+
+public static unsafe partial class BatchNorm
+{
+    /// <summary>Rows ([N, C]) whose float partial sums are folded into double at once: short enough that a
+    /// float sum of this many terms keeps ~7 digits, long enough to amortise the fold.</summary>
+    private const int FloatRunRows = 16;
+
+    /// <summary>Plane values per lane-set folded into double at once (planar layout).</summary>
+    private const int FloatRunValues = 512;
+
+    /// <summary>
+    /// Whether <see cref="ForwardTraining"/> and <see cref="BackwardTraining"/> apply to this shape: enough
+    /// column strips ([N, C]) or channels (planar) to share out, or a batch small enough for one thread.
+    /// Decided by the shape alone, so a layer's numerics never depend on the thread count.
+    /// </summary>
+    public static bool FusedApplies(int n, int channels, int spatial)
+    {
+        if ((long)n * channels * spatial < Grain) return true;
+        // Planar: a channel's x and dy overflow L2 at LeNet's sizes and six channels share out badly over
+        // threads, so large planar batches run the float-run reductions block-parallel beside the element-wise
+        // passes instead (measured: no faster fused at 256×6×24×24 and 28×28 on 2 threads).
+        return spatial == 1 && (channels + ColumnsPerChunk - 1) / ColumnsPerChunk >= 4;
+    }
+
+    /// <summary>Whether a layer's statistics and backward sums for this shape come from <see cref="TrainingStatistics"/>
+    /// and <see cref="TrainingBackwardReduce"/> (float runs, exactly what the fused kernels compute) rather than the
+    /// double <see cref="Statistics"/> and <see cref="BackwardReduce"/>: always for planar batches, and for [N, C]
+    /// exactly where <see cref="FusedApplies"/> (too few column strips would leave threads idle).</summary>
+    public static bool TrainingReductionsApply(int n, int channels, int spatial) => spatial > 1 || FusedApplies(n, channels, spatial);
+
+    /// <summary>
+    /// BN's training forward in one dispatch: per column strip ([N, C]) or channel (planar) the
+    /// statistics, the fold α = γ·invstd, shift = β − μ·α with invstd = 1/√(M2/m + ε), and y = x·α + shift
+    /// while the strip is still in cache. Writes the per-channel mean and M2 (as <see cref="Statistics"/>),
+    /// invstd, α, shift and y. <paramref name="gamma"/>/<paramref name="beta"/> empty: 1 and 0.
+    /// </summary>
+    /// <remarks>Same shifted-sum and block partition as <see cref="Statistics"/> (K = first value of each
+    /// block, Chan's merge in block order), but the sums inside a block run in float over runs of
+    /// <see cref="FloatRunRows"/> rows (or <see cref="FloatRunValues"/> values) before being added in
+    /// double: M2 agrees with the double kernel to ~1e-7 relative instead of ~1e-15, and the pass runs at
+    /// float SIMD width. Results depend only on the shape. The slow side is
+    /// <see cref="Statistics"/> + fold + <see cref="Apply"/> (tests hold the two together).</remarks>
+    public static void ForwardTraining(ReadOnlySpan<float> x, int n, int channels, int spatial,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, double eps,
+        Span<double> mean, Span<double> m2, Span<double> invstd, Span<float> alpha, Span<float> shift, Span<float> y)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckShape(y.Length, n, channels, spatial, nameof(y));
+        CheckAffine(gamma.Length, channels, nameof(gamma));
+        CheckAffine(beta.Length, channels, nameof(beta));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(m2.Length, channels, nameof(m2));
+        CheckChannels(invstd.Length, channels, nameof(invstd));
+        CheckChannels(alpha.Length, channels, nameof(alpha));
+        CheckChannels(shift.Length, channels, nameof(shift));
+        if (channels == 0) return;
+        if (n == 0)
+        {
+            mean[..channels].Fill(double.NaN);
+            m2[..channels].Clear();
+            invstd[..channels].Fill(double.NaN);
+            alpha[..channels].Fill(float.NaN);
+            shift[..channels].Fill(float.NaN);
+            return;
+        }
+        fixed (float* px = x) fixed (float* py = y) fixed (float* pg = gamma) fixed (float* pb = beta)
+        fixed (double* pm = mean) fixed (double* pq = m2) fixed (double* pi = invstd) fixed (float* pa = alpha) fixed (float* ps = shift)
+        {
+            var body = new FusedForwardBody(px, py, gamma.IsEmpty ? null : pg, beta.IsEmpty ? null : pb, eps, pm, pq, pi, pa, ps, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    /// <summary>
+    /// BN's training backward in one dispatch: per strip or channel Σdy and Σ(x − mean)·dy (as
+    /// <see cref="BackwardReduce"/>), the coefficients b = −kk·α, k = (−Σdy/m + mean·kk)·α with
+    /// kk = Σ(x − mean)dy·invstd²/m, and dx = dy·α + x·b + k (as <see cref="BackwardApply"/>), m = n·spatial.
+    /// Writes the two sums (for dγ and dβ), b, k and dx.
+    /// </summary>
+    /// <remarks>Sums run in float over short runs and are added in double (see <see cref="ForwardTraining"/>).</remarks>
+    public static void BackwardTraining(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int channels, int spatial,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> invstd, ReadOnlySpan<float> alpha,
+        Span<double> sumDy, Span<double> sumDyXmu, Span<float> b, Span<float> k, Span<float> dx)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckShape(dy.Length, n, channels, spatial, nameof(dy));
+        CheckShape(dx.Length, n, channels, spatial, nameof(dx));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(invstd.Length, channels, nameof(invstd));
+        CheckChannels(alpha.Length, channels, nameof(alpha));
+        CheckChannels(sumDy.Length, channels, nameof(sumDy));
+        CheckChannels(sumDyXmu.Length, channels, nameof(sumDyXmu));
+        CheckChannels(b.Length, channels, nameof(b));
+        CheckChannels(k.Length, channels, nameof(k));
+        if (channels == 0) return;
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pdx = dx)
+        fixed (float* pm = mean) fixed (float* pi = invstd) fixed (float* pa = alpha)
+        fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu) fixed (float* pb = b) fixed (float* pk = k)
+        {
+            var body = new FusedBackwardBody(px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    /// <summary>
+    /// The statistics half of <see cref="ForwardTraining"/> alone (same chunks, same float runs, bit for bit
+    /// the mean and M2 it computes): for layers with a hook between statistics and apply (SyncBN, Batch
+    /// Renorm, precise-BN collection), so that they agree exactly with plain BN on the same shape.
+    /// </summary>
+    public static void TrainingStatistics(ReadOnlySpan<float> x, int n, int channels, int spatial, Span<double> mean, Span<double> m2)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(m2.Length, channels, nameof(m2));
+        if (channels == 0) return;
+        if (n == 0)
+        {
+            mean[..channels].Fill(double.NaN);
+            m2[..channels].Clear();
+            return;
+        }
+        if (spatial > 1)
+        {
+            PlaneBlocks(x, default, default, n, channels, spatial, mean, m2);
+            return;
+        }
+        fixed (float* px = x) fixed (double* pm = mean) fixed (double* pq = m2)
+        {
+            var body = new TrainingReduceBody(px, null, null, pm, pq, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    /// <summary>The reduction half of <see cref="BackwardTraining"/> alone (bit for bit its Σdy and
+    /// Σ(x − mean)·dy), for layers that synchronise the sums before dx.</summary>
+    public static void TrainingBackwardReduce(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int channels, int spatial,
+        ReadOnlySpan<float> mean, Span<double> sumDy, Span<double> sumDyXmu)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckShape(dy.Length, n, channels, spatial, nameof(dy));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(sumDy.Length, channels, nameof(sumDy));
+        CheckChannels(sumDyXmu.Length, channels, nameof(sumDyXmu));
+        sumDy[..channels].Clear();
+        sumDyXmu[..channels].Clear();
+        if (channels == 0 || n == 0) return;
+        if (spatial > 1)
+        {
+            PlaneBlocks(x, dy, mean, n, channels, spatial, sumDy, sumDyXmu);
+            return;
+        }
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean) fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu)
+        {
+            var body = new TrainingReduceBody(px, pdy, pm, pg, pp, n, channels, spatial);
+            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+        }
+    }
+
+    /// <summary>The planar reductions split over (channel, block of planes) chunks, for parallelism whatever the
+    /// channel count; the block partials combine in block order exactly as the per-channel loops of the fused
+    /// kernels combine them (Chan's merge for statistics, a sum from zero for the backward sums).</summary>
+    private static void PlaneBlocks(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean, int n, int channels, int spatial,
+        Span<double> first, Span<double> second)
+    {
+        bool statistics = dy.IsEmpty;
+        int blockRows = BlockRows(n, channels, spatial), blocks = (n + blockRows - 1) / blockRows;
+        double[] scratch = Scratch(2 * blocks * channels);
+        fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean) fixed (double* ps = scratch)
+        {
+            var body = new PlaneBlocksBody(px, statistics ? null : pdy, pm, ps, n, channels, spatial, blockRows);
+            RunFused(channels * blocks, body, (long)n * channels * spatial);
+        }
+        for (int c = 0; c < channels; c++)
+        {
+            double a = 0, b = 0, count = 0;
+            for (int block = 0; block < blocks; block++)
+            {
+                double pa = scratch[block * channels + c], pb = scratch[(blocks + block) * channels + c];
+                if (statistics) ChanMerge(ref a, ref b, ref count, pa, pb, (double)(Math.Min(n, (block + 1) * blockRows) - block * blockRows) * spatial);
+                else { a += pa; b += pb; }
+            }
+            first[c] = a;
+            second[c] = statistics ? Math.Max(0, b) : b;
+        }
+    }
+
+    private readonly struct PlaneBlocksBody(float* x, float* dy, float* mean, double* scratch, int n, int channels, int spatial, int blockRows) : IChunkBody
+    {
+        public void Execute(int chunk)
+        {
+            int blocks = (n + blockRows - 1) / blockRows, channel = chunk / blocks, block = chunk % blocks;
+            int r0 = block * blockRows, r1 = Math.Min(n, r0 + blockRows);
+            double* first = scratch + block * channels + channel, second = scratch + (blocks + block) * channels + channel;
+            if (dy == null) PlaneBlockStatistics(x, channels, spatial, channel, r0, r1, out *first, out *second);
+            else PlaneBlockBackwardSums(x, dy, mean[channel], channels, spatial, channel, r0, r1, out *first, out *second);
+        }
+    }
+
+    /// <summary>Statistics (dy null) or backward sums of one strip ([N, C] layout), with the fused kernels' loops.</summary>
+    private readonly struct TrainingReduceBody : IChunkBody
+    {
+        private readonly float* _x, _dy, _mean;
+        private readonly double* _first, _second;
+        private readonly int _n, _channels, _spatial, _blockRows;
+
+        public TrainingReduceBody(float* x, float* dy, float* mean, double* first, double* second, int n, int channels, int spatial)
+        {
+            _x = x; _dy = dy; _mean = mean; _first = first; _second = second;
+            _n = n; _channels = channels; _spatial = spatial;
+            _blockRows = BlockRows(n, channels, spatial);
+            ChunkCount = FusedChunks(n, channels, spatial);
+        }
+
+        public int ChunkCount { get; }
+
+        public void Execute(int chunk)
+        {
+            if (_spatial == 1)
+            {
+                var (c0, c1) = Strip(chunk, _n, _channels);
+                if (_dy == null) FusedRowStatistics(_x, _n, _channels, _blockRows, c0, c1, _first, _second);
+                else FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _first, _second);
+            }
+            else if (_dy == null) FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, chunk, out _first[chunk], out _second[chunk]);
+            else FusedPlaneBackwardReduce(_x, _dy, _mean[chunk], _n, _channels, _spatial, _blockRows, chunk, out _first[chunk], out _second[chunk]);
+        }
+    }
+
+    private static void CheckAffine(int length, int channels, string name)
+    {
+        if (length != 0 && length < channels) throw new ArgumentException($"{name} holds {length} values for {channels} channels (empty: no affine)", name);
+    }
+
+    /// <summary>Small batches run on the calling thread (the chunks are the same, so is the result).</summary>
+    private static void RunFused<TBody>(int chunks, in TBody body, long elements) where TBody : struct, IChunkBody
+    {
+        if (elements < Grain)
+            for (int i = 0; i < chunks; i++) body.Execute(i);
+        else ParallelRunner.For(chunks, body);
+    }
+
+    /// <summary>Columns of one chunk of the fused [N, C] kernels: 64-column strips, or all columns when small.</summary>
+    private static (int C0, int C1) Strip(int chunk, int n, int channels)
+    {
+        if ((long)n * channels < Grain) return (0, channels);
+        int c0 = chunk * ColumnsPerChunk;
+        return (c0, Math.Min(channels, c0 + ColumnsPerChunk));
+    }
+
+    private static int FusedChunks(int n, int channels, int spatial) =>
+        spatial > 1 ? channels : (long)n * channels < Grain ? 1 : (channels + ColumnsPerChunk - 1) / ColumnsPerChunk;
+
+    private readonly struct FusedForwardBody : IChunkBody
+    {
+        private readonly float* _x, _y, _gamma, _beta, _alpha, _shift;
+        private readonly double* _mean, _m2, _invstd;
+        private readonly double _eps;
+        private readonly int _n, _channels, _spatial, _blockRows;
+
+        public FusedForwardBody(float* x, float* y, float* gamma, float* beta, double eps, double* mean, double* m2, double* invstd,
+            float* alpha, float* shift, int n, int channels, int spatial)
+        {
+            _x = x; _y = y; _gamma = gamma; _beta = beta; _eps = eps; _mean = mean; _m2 = m2; _invstd = invstd; _alpha = alpha; _shift = shift;
+            _n = n; _channels = channels; _spatial = spatial;
+            _blockRows = BlockRows(n, channels, spatial);
+            ChunkCount = FusedChunks(n, channels, spatial);
+        }
+
+        public int ChunkCount { get; }
+
+        public void Execute(int chunk)
+        {
+            if (_spatial == 1)
+            {
+                var (c0, c1) = Strip(chunk, _n, _channels);
+                FusedRowStatistics(_x, _n, _channels, _blockRows, c0, c1, _mean, _m2);
+                Fold(c0, c1);
+                FusedRowAffine(_x, null, _y, _n, _channels, c0, c1, _alpha, null, _shift);
+            }
+            else
+            {
+                int c = chunk;
+                FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, c, out _mean[c], out _m2[c]);
+                Fold(c, c + 1);
+                float a = _alpha[c], s = _shift[c];
+                for (int r = 0; r < _n; r++)
+                {
+                    long offset = ((long)r * _channels + c) * _spatial;
+                    PlaneAffine(_x + offset, _y + offset, _spatial, a, s);
+                }
+            }
+        }
+
+        /// <summary>The layer's fold for plain BN, columns [c0, c1): invstd = 1/√(M2/m + ε), α = γ·invstd,
+        /// shift = β − μ·α, in double (four lanes at a time: the same correctly rounded operations).</summary>
+        private void Fold(int c0, int c1)
+        {
+            double count = (double)_n * _spatial;
+            int c = c0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> one = Vector256.Create(1.0), zero = default, countV = Vector256.Create(count), epsV = Vector256.Create(_eps);
+                for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
+                {
+                    var invstd = one / Vector256.Sqrt(Vector256.Load(_m2 + c) / countV + epsV);
+                    var a = (_gamma == null ? one : WidenFour(_gamma + c)) * invstd;
+                    var shift = (_beta == null ? zero : WidenFour(_beta + c)) - Vector256.Load(_mean + c) * a;
+                    invstd.Store(_invstd + c);
+                    Vector256.Narrow(a, a).GetLower().Store(_alpha + c);
+                    Vector256.Narrow(shift, shift).GetLower().Store(_shift + c);
+                }
+            }
+            for (; c < c1; c++)
+            {
+                double invstd = 1.0 / Math.Sqrt(_m2[c] / count + _eps);
+                double g = _gamma == null ? 1.0 : _gamma[c], a = g * invstd;
+                _invstd[c] = invstd;
+                _alpha[c] = (float)a;
+                _shift[c] = (float)((_beta == null ? 0.0 : _beta[c]) - _mean[c] * a);
+            }
+        }
+    }
+
+    private readonly struct FusedBackwardBody : IChunkBody
+    {
+        private readonly float* _x, _dy, _dx, _mean, _invstd, _alpha, _b, _k;
+        private readonly double* _sumDy, _sumDyXmu;
+        private readonly int _n, _channels, _spatial, _blockRows;
+
+        public FusedBackwardBody(float* x, float* dy, float* dx, float* mean, float* invstd, float* alpha,
+            double* sumDy, double* sumDyXmu, float* b, float* k, int n, int channels, int spatial)
+        {
+            _x = x; _dy = dy; _dx = dx; _mean = mean; _invstd = invstd; _alpha = alpha;
+            _sumDy = sumDy; _sumDyXmu = sumDyXmu; _b = b; _k = k;
+            _n = n; _channels = channels; _spatial = spatial;
+            _blockRows = BlockRows(n, channels, spatial);
+            ChunkCount = FusedChunks(n, channels, spatial);
+        }
+
+        public int ChunkCount { get; }
+
+        public void Execute(int chunk)
+        {
+            if (_spatial == 1)
+            {
+                var (c0, c1) = Strip(chunk, _n, _channels);
+                FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _sumDy, _sumDyXmu);
+                Coefficients(c0, c1);
+                FusedRowAffine(_dy, _x, _dx, _n, _channels, c0, c1, _alpha, _b, _k);
+            }
+            else
+            {
+                int c = chunk;
+                FusedPlaneBackwardReduce(_x, _dy, _mean[c], _n, _channels, _spatial, _blockRows, c, out _sumDy[c], out _sumDyXmu[c]);
+                Coefficients(c, c + 1);
+                float a = _alpha[c], b = _b[c], k = _k[c];
+                for (int r = _n - 1; r >= 0; r--) // last-reduced planes first: a channel's x and dy (1.2 MB at 256×24×24) overflow L2, the last ones read are still there
+                {
+                    long offset = ((long)r * _channels + c) * _spatial;
+                    PlaneAffine2(_dy + offset, _x + offset, _dx + offset, _spatial, a, b, k);
+                }
+            }
+        }
+
+        /// <summary>The layer's backward fold, columns [c0, c1): kk = Σ(x − μ)dy·invstd²/m, b = −kk·α,
+        /// k = (−Σdy/m + μ·kk)·α, in double (four lanes at a time, the same operations).</summary>
+        private void Coefficients(int c0, int c1)
+        {
+            double count = (double)_n * _spatial;
+            int c = c0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var countV = Vector256.Create(count);
+                for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
+                {
+                    Vector256<double> invstd = WidenFour(_invstd + c), a = WidenFour(_alpha + c);
+                    var kk = Vector256.Load(_sumDyXmu + c) * invstd * invstd / countV;
+                    var b = -kk * a;
+                    var k = (-Vector256.Load(_sumDy + c) / countV + WidenFour(_mean + c) * kk) * a;
+                    Vector256.Narrow(b, b).GetLower().Store(_b + c);
+                    Vector256.Narrow(k, k).GetLower().Store(_k + c);
+                }
+            }
+            for (; c < c1; c++)
+            {
+                double invstd = _invstd[c], a = _alpha[c];
+                double kk = _sumDyXmu[c] * invstd * invstd / count;
+                _b[c] = (float)(-kk * a);
+                _k[c] = (float)((-_sumDy[c] / count + _mean[c] * kk) * a);
+            }
+        }
+    }
+
+    /// <summary>Four floats at <paramref name="p"/> as doubles.</summary>
+    private static Vector256<double> WidenFour(float* p) => Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe());
+}
