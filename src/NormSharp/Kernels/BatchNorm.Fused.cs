@@ -220,7 +220,7 @@ public static unsafe partial class BatchNorm
         {
             if (_spatial == 1)
             {
-                var (first, end) = StripsOf(chunk, ChunkCount, _channels);
+                var (first, end) = StripsOf(chunk, ChunkCount, _n, _channels);
                 for (int strip = first; strip < end; strip++)
                 {
                     var (c0, c1) = Strip(strip, _n, _channels);
@@ -264,9 +264,11 @@ public static unsafe partial class BatchNorm
 
     private static int StripCount(int channels) => (channels + ColumnsPerChunk - 1) / ColumnsPerChunk;
 
-    /// <summary>Strips [first, end) of chunk <paramref name="chunk"/> of <paramref name="chunks"/> ([N, C] layout).</summary>
-    private static (int First, int End) StripsOf(int chunk, int chunks, int channels)
+    /// <summary>Strips [first, end) of chunk <paramref name="chunk"/> of <paramref name="chunks"/> ([N, C] layout);
+    /// a small batch is one strip of all columns (<see cref="Strip"/>).</summary>
+    private static (int First, int End) StripsOf(int chunk, int chunks, int n, int channels)
     {
+        if ((long)n * channels < Grain) return (0, 1);
         int strips = StripCount(channels);
         return ((int)((long)strips * chunk / chunks), (int)((long)strips * (chunk + 1) / chunks));
     }
@@ -293,7 +295,7 @@ public static unsafe partial class BatchNorm
         {
             if (_spatial == 1)
             {
-                var (first, end) = StripsOf(chunk, ChunkCount, _channels);
+                var (first, end) = StripsOf(chunk, ChunkCount, _n, _channels);
                 for (int strip = first; strip < end; strip++)
                 {
                     var (c0, c1) = Strip(strip, _n, _channels);
@@ -368,7 +370,7 @@ public static unsafe partial class BatchNorm
         {
             if (_spatial == 1)
             {
-                var (first, end) = StripsOf(chunk, ChunkCount, _channels);
+                var (first, end) = StripsOf(chunk, ChunkCount, _n, _channels);
                 for (int strip = first; strip < end; strip++)
                 {
                     var (c0, c1) = Strip(strip, _n, _channels);
