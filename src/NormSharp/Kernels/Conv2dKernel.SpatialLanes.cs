@@ -34,9 +34,9 @@ public static unsafe partial class Conv2dKernel
     private static int SpatialPaddedImageSize(in Conv2dGeometry g) =>
         checked(g.InChannels * (g.Height + 2 * g.Padding) * SpatialRowStride(g));
 
-    /// <summary>Per-chunk scratch: the padded image, the padded dy image, one partial vector on its way out.</summary>
+    /// <summary>Per-chunk scratch: the padded image, the padded dy image, one block of results on its way out.</summary>
     private static int SpatialLanesScratch(in Conv2dGeometry g) =>
-        checked(SpatialPaddedImageSize(g) + g.OutChannels * g.OutHeight * SpatialOutStride(g) + 32);
+        checked(SpatialPaddedImageSize(g) + g.OutChannels * g.OutHeight * SpatialOutStride(g) + SpatialChannels * 32);
 
     /// <summary>Floats of the packed forward weights: groups of <see cref="SpatialChannels"/> output channels.</summary>
     private static int SpatialPackedWeightSize(in Conv2dGeometry g) =>
@@ -72,11 +72,15 @@ public static unsafe partial class Conv2dKernel
     private static void ForwardSpatialLanes(in Conv2dGeometry g, float* image, float* packed, float* bias, float* outImage, float* scratch)
     {
         float* xs = SpatialPaddedImage(g, image, scratch);
-        float* spill = scratch + SpatialLanesScratch(g) - 32;
+        float* spill = scratch + SpatialLanesScratch(g) - SpatialChannels * 32;
         int ws = SpatialRowStride(g), planeStride = (g.Height + 2 * g.Padding) * ws;
         int outH = g.OutHeight, outW = g.OutWidth, rows = g.ColumnRows, planeSize = outH * outW;
         int groups = (g.OutChannels + SpatialChannels - 1) / SpatialChannels;
         float* init = stackalloc float[SpatialChannels];
+        int k = g.KernelSize;
+        nint* taps = stackalloc nint[k * k];
+        for (int u = 0; u < k; u++)
+            for (int v = 0; v < k; v++) taps[u * k + v] = (nint)u * ws + v;
         for (int grp = 0; grp < groups; grp++)
         {
             int o0 = grp * SpatialChannels, count = Math.Min(SpatialChannels, g.OutChannels - o0);
@@ -84,58 +88,59 @@ public static unsafe partial class Conv2dKernel
             float* wGroup = packed + (long)grp * rows * SpatialChannels;
             for (int i = 0; i < outH; i++)
                 for (int j0 = 0; j0 < outW; j0 += 32)
-                    SpatialForwardBlock(xs + (long)i * ws + j0, g.InChannels, g.KernelSize, planeStride, ws, wGroup, init,
+                    SpatialForwardBlock(xs + (long)i * ws + j0, g.InChannels, k, planeStride, taps, wGroup, init,
                         outImage + (long)o0 * planeSize + (long)i * outW + j0, planeSize, count, Math.Min(32, outW - j0), spill);
         }
     }
 
     /// <summary>Six output channels × 32 columns: acc[r, q] = init[r] + Σ_{c,u,v} wt[(c,u,v), r] · x[c·planeStride + u·ws + v + q],
     /// stored to y[r·planeSize + q] for r &lt; <paramref name="channels"/>, q &lt; <paramref name="columns"/>.</summary>
-    private static void SpatialForwardBlock(float* x, int inChannels, int k, int planeStride, int ws, float* wt, float* init,
+    private static void SpatialForwardBlock(float* x, int inChannels, int k, int planeStride, nint* taps, float* wt, float* init,
         float* y, int planeSize, int channels, int columns, float* spill)
     {
         Vector512<float> a00 = Vector512.Create(init[0]), a01 = a00, a10 = Vector512.Create(init[1]), a11 = a10;
         Vector512<float> a20 = Vector512.Create(init[2]), a21 = a20, a30 = Vector512.Create(init[3]), a31 = a30;
         Vector512<float> a40 = Vector512.Create(init[4]), a41 = a40, a50 = Vector512.Create(init[5]), a51 = a50;
+        // One flat loop over a channel's k·k taps (offsets u·ws + v from the caller).
         float* w = wt;
+        int tapCount = k * k;
         for (int c = 0; c < inChannels; c++)
-            for (int u = 0; u < k; u++)
+        {
+            float* plane = x + (long)c * planeStride;
+            for (int t = 0; t < tapCount; t++, w += SpatialChannels)
             {
-                float* row = x + (long)c * planeStride + (long)u * ws;
-                for (int v = 0; v < k; v++, w += SpatialChannels)
-                {
-                    var x0 = Vector512.Load(row + v);
-                    var x1 = Vector512.Load(row + v + 16);
-                    var b = Vector512.Create(w[0]);
-                    a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
-                    b = Vector512.Create(w[1]);
-                    a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
-                    b = Vector512.Create(w[2]);
-                    a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
-                    b = Vector512.Create(w[3]);
-                    a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
-                    b = Vector512.Create(w[4]);
-                    a40 = Vector512.FusedMultiplyAdd(b, x0, a40); a41 = Vector512.FusedMultiplyAdd(b, x1, a41);
-                    b = Vector512.Create(w[5]);
-                    a50 = Vector512.FusedMultiplyAdd(b, x0, a50); a51 = Vector512.FusedMultiplyAdd(b, x1, a51);
-                }
+                float* p = plane + taps[t];
+                var x0 = Vector512.Load(p);
+                var x1 = Vector512.Load(p + 16);
+                var b = Vector512.Create(w[0]);
+                a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
+                b = Vector512.Create(w[1]);
+                a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
+                b = Vector512.Create(w[2]);
+                a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
+                b = Vector512.Create(w[3]);
+                a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
+                b = Vector512.Create(w[4]);
+                a40 = Vector512.FusedMultiplyAdd(b, x0, a40); a41 = Vector512.FusedMultiplyAdd(b, x1, a41);
+                b = Vector512.Create(w[5]);
+                a50 = Vector512.FusedMultiplyAdd(b, x0, a50); a51 = Vector512.FusedMultiplyAdd(b, x1, a51);
             }
-        StoreRow(y, columns, a00, a01, spill);
-        if (channels > 1) StoreRow(y + planeSize, columns, a10, a11, spill);
-        if (channels > 2) StoreRow(y + 2L * planeSize, columns, a20, a21, spill);
-        if (channels > 3) StoreRow(y + 3L * planeSize, columns, a30, a31, spill);
-        if (channels > 4) StoreRow(y + 4L * planeSize, columns, a40, a41, spill);
-        if (channels > 5) StoreRow(y + 5L * planeSize, columns, a50, a51, spill);
+        }
+        // Into memory before any call: vectors live across a call must be spilled (every zmm register is
+        // caller-saved), and without a profile the JIT spilled them inside the loop instead.
+        float* acc = spill;
+        a00.Store(acc); a01.Store(acc + 16); a10.Store(acc + 32); a11.Store(acc + 48);
+        a20.Store(acc + 64); a21.Store(acc + 80); a30.Store(acc + 96); a31.Store(acc + 112);
+        a40.Store(acc + 128); a41.Store(acc + 144); a50.Store(acc + 160); a51.Store(acc + 176);
+        for (int r = 0; r < channels; r++) StoreRow(y + (long)r * planeSize, columns, acc + 32 * r);
     }
 
-    /// <summary>The first <paramref name="columns"/> (≤ 32) lanes of (lo, hi) to y; never writes past them.</summary>
-    private static void StoreRow(float* y, int columns, Vector512<float> lo, Vector512<float> hi, float* spill)
+    /// <summary>The first <paramref name="columns"/> (≤ 32) of the 32 values at <paramref name="source"/> to y;
+    /// never writes past them.</summary>
+    private static void StoreRow(float* y, int columns, float* source)
     {
-        if (columns >= 16) lo.Store(y);
-        if (columns >= 32) { hi.Store(y + 16); return; }
-        (columns >= 16 ? hi : lo).Store(spill);
-        int done = columns >= 16 ? 16 : 0;
-        for (int q = done; q < columns; q++) y[q] = spill[q - done];
+        if (columns == 32) { Vector512.Load(source).Store(y); Vector512.Load(source + 16).Store(y + 16); return; }
+        new ReadOnlySpan<float>(source, columns).CopyTo(new Span<float>(y, columns));
     }
 
     /// <summary>Adds one image's weight gradient as 16 lane sums per weight: acc[(o·C·k·k + p)·16 + l].</summary>
