@@ -14,7 +14,7 @@ public static unsafe partial class Activations
     /// <summary>Below this many elements a pass runs on the calling thread (PyTorch's grain size).</summary>
     private const int Grain = 32768;
 
-    /// <summary>An element-wise operation over <paramref name="length"/> values from a (x or y), b (dy, or a
+    /// <summary>An element-wise operation over <c>length</c> values from a (x or y), b (dy, or a
     /// again for forward passes) into result, the pointers already offset to the range.</summary>
     private interface IRangeOp
     {

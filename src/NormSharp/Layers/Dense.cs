@@ -14,7 +14,7 @@ namespace NormSharp.Layers;
 /// dW += dyᵀ·x, db += Σ_rows dy, dx = dy·W. The parameter gradients are skipped for parameters whose
 /// <see cref="Parameter.RequiresGrad"/> is false, and dx when <see cref="Module.NeedsInputGradient"/> is false
 /// (the first layer of a network: ~16% of an MLP's FLOPs); <see cref="Backward"/> then returns an empty
-/// tensor of shape [0]. The products run through <see cref="Gemv.Sgemv"/> for a forward pass of one row and otherwise <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>;
+/// tensor of shape [0]. The products run through <see cref="Gemv.Sgemv(int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, float, Span{float})"/> for a forward pass of one row and otherwise <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>;
 /// output and input gradient are kept and reused, so a steady-state step allocates nothing.</para>
 /// </remarks>
 public sealed class Dense : Module
