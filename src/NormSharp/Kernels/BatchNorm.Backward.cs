@@ -17,14 +17,7 @@ public static unsafe partial class BatchNorm
     public static void BackwardReduce(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int channels, int spatial,
         ReadOnlySpan<float> mean, Span<double> sumDy, Span<double> sumDyXmu)
     {
-        CheckShape(x.Length, n, channels, spatial, nameof(x));
-        CheckShape(dy.Length, n, channels, spatial, nameof(dy));
-        CheckChannels(mean.Length, channels, nameof(mean));
-        CheckChannels(sumDy.Length, channels, nameof(sumDy));
-        CheckChannels(sumDyXmu.Length, channels, nameof(sumDyXmu));
-        sumDy[..channels].Clear();
-        sumDyXmu[..channels].Clear();
-        if (channels == 0 || n == 0) return;
+        if (!BeginBackwardReduce(x, dy, n, channels, spatial, mean, sumDy, sumDyXmu)) return;
         int blockRows = BlockRows(n, channels, spatial);
         int blocks = (n + blockRows - 1) / blockRows;
         double[] scratch = Scratch(2 * blocks * channels);
@@ -40,6 +33,21 @@ public static unsafe partial class BatchNorm
                 sumDy[c] += scratch[b * channels + c];
                 sumDyXmu[c] += scratch[(blocks + b) * channels + c];
             }
+    }
+
+    /// <summary>The checks shared by <see cref="BackwardReduce"/> and <see cref="TrainingBackwardReduce"/>; clears
+    /// both sums and returns false when there is nothing to reduce.</summary>
+    private static bool BeginBackwardReduce(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int channels, int spatial,
+        ReadOnlySpan<float> mean, Span<double> sumDy, Span<double> sumDyXmu)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckShape(dy.Length, n, channels, spatial, nameof(dy));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(sumDy.Length, channels, nameof(sumDy));
+        CheckChannels(sumDyXmu.Length, channels, nameof(sumDyXmu));
+        sumDy[..channels].Clear();
+        sumDyXmu[..channels].Clear();
+        return channels > 0 && n > 0;
     }
 
     private readonly struct BackwardReduceBody : IChunkBody

@@ -112,16 +112,7 @@ public static unsafe partial class BatchNorm
     /// </summary>
     public static void TrainingStatistics(ReadOnlySpan<float> x, int n, int channels, int spatial, Span<double> mean, Span<double> m2)
     {
-        CheckShape(x.Length, n, channels, spatial, nameof(x));
-        CheckChannels(mean.Length, channels, nameof(mean));
-        CheckChannels(m2.Length, channels, nameof(m2));
-        if (channels == 0) return;
-        if (n == 0)
-        {
-            mean[..channels].Fill(double.NaN);
-            m2[..channels].Clear();
-            return;
-        }
+        if (!BeginStatistics(x, n, channels, spatial, mean, m2)) return;
         if (spatial > 1)
         {
             PlaneBlocks(x, default, default, n, channels, spatial, mean, m2);
@@ -139,14 +130,7 @@ public static unsafe partial class BatchNorm
     public static void TrainingBackwardReduce(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, int channels, int spatial,
         ReadOnlySpan<float> mean, Span<double> sumDy, Span<double> sumDyXmu)
     {
-        CheckShape(x.Length, n, channels, spatial, nameof(x));
-        CheckShape(dy.Length, n, channels, spatial, nameof(dy));
-        CheckChannels(mean.Length, channels, nameof(mean));
-        CheckChannels(sumDy.Length, channels, nameof(sumDy));
-        CheckChannels(sumDyXmu.Length, channels, nameof(sumDyXmu));
-        sumDy[..channels].Clear();
-        sumDyXmu[..channels].Clear();
-        if (channels == 0 || n == 0) return;
+        if (!BeginBackwardReduce(x, dy, n, channels, spatial, mean, sumDy, sumDyXmu)) return;
         if (spatial > 1)
         {
             PlaneBlocks(x, dy, mean, n, channels, spatial, sumDy, sumDyXmu);
@@ -246,13 +230,17 @@ public static unsafe partial class BatchNorm
         else ParallelRunner.For(chunks, body);
     }
 
-    /// <summary>Columns of one chunk of the fused [N, C] kernels: 64-column strips, or all columns when small.</summary>
-    private static (int C0, int C1) Strip(int chunk, int n, int channels)
+    /// <summary>Columns [c0, c1) of strip <paramref name="strip"/> of the fused [N, C] kernels: 64-column strips,
+    /// or one strip of all columns for a batch small enough for one thread.</summary>
+    private static (int C0, int C1) Strip(int strip, int n, int channels)
     {
-        if ((long)n * channels < Grain) return (0, channels);
-        int c0 = chunk * ColumnsPerChunk;
+        if (StripCount(n, channels) == 1) return (0, channels);
+        int c0 = strip * ColumnsPerChunk;
         return (c0, Math.Min(channels, c0 + ColumnsPerChunk));
     }
+
+    private static int StripCount(int n, int channels) =>
+        (long)n * channels < Grain ? 1 : (channels + ColumnsPerChunk - 1) / ColumnsPerChunk;
 
     /// <summary>Chunks of the fused kernels: a channel each (planar), or for [N, C] one contiguous run of strips per
     /// thread. Strips dealt out one by one put neighbouring strips on different threads, and rows of 500 floats do
@@ -260,16 +248,12 @@ public static unsafe partial class BatchNorm
     /// [500, 500] forward ran slower than the 1-thread one). Each strip's arithmetic is the same whichever chunk
     /// holds it, so results do not depend on the thread count.</summary>
     private static int FusedChunks(int n, int channels, int spatial) =>
-        spatial > 1 ? channels : (long)n * channels < Grain ? 1 : Math.Min(StripCount(channels), ParallelRunner.Threads);
+        spatial > 1 ? channels : Math.Min(StripCount(n, channels), ParallelRunner.Threads);
 
-    private static int StripCount(int channels) => (channels + ColumnsPerChunk - 1) / ColumnsPerChunk;
-
-    /// <summary>Strips [first, end) of chunk <paramref name="chunk"/> of <paramref name="chunks"/> ([N, C] layout);
-    /// a small batch is one strip of all columns (<see cref="Strip"/>).</summary>
+    /// <summary>Strips [first, end) of chunk <paramref name="chunk"/> of <paramref name="chunks"/> ([N, C] layout).</summary>
     private static (int First, int End) StripsOf(int chunk, int chunks, int n, int channels)
     {
-        if ((long)n * channels < Grain) return (0, 1);
-        int strips = StripCount(channels);
+        int strips = StripCount(n, channels);
         return ((int)((long)strips * chunk / chunks), (int)((long)strips * (chunk + 1) / chunks));
     }
 

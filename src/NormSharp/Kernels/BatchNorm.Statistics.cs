@@ -12,16 +12,7 @@ public static unsafe partial class BatchNorm
     /// first value, so no catastrophic cancellation); blocks merge with Chan's formula in block order.</remarks>
     public static void Statistics(ReadOnlySpan<float> x, int n, int channels, int spatial, Span<double> mean, Span<double> m2)
     {
-        CheckShape(x.Length, n, channels, spatial, nameof(x));
-        CheckChannels(mean.Length, channels, nameof(mean));
-        CheckChannels(m2.Length, channels, nameof(m2));
-        if (channels == 0) return;
-        if (n == 0)
-        {
-            mean[..channels].Fill(double.NaN);
-            m2[..channels].Clear();
-            return;
-        }
+        if (!BeginStatistics(x, n, channels, spatial, mean, m2)) return;
         int blockRows = BlockRows(n, channels, spatial);
         int blocks = (n + blockRows - 1) / blockRows;
         double[] scratch = Scratch(2 * blocks * channels);
@@ -48,6 +39,20 @@ public static unsafe partial class BatchNorm
             mean[c] = meanC;
             m2[c] = Math.Max(0, m2C); // rounding may leave −ε for a constant channel
         }
+    }
+
+    /// <summary>The checks and empty cases shared by <see cref="Statistics"/> and <see cref="TrainingStatistics"/>:
+    /// false when there is nothing to reduce (no channels; or n = 0, which leaves mean NaN and M2 0).</summary>
+    private static bool BeginStatistics(ReadOnlySpan<float> x, int n, int channels, int spatial, Span<double> mean, Span<double> m2)
+    {
+        CheckShape(x.Length, n, channels, spatial, nameof(x));
+        CheckChannels(mean.Length, channels, nameof(mean));
+        CheckChannels(m2.Length, channels, nameof(m2));
+        if (channels == 0) return false;
+        if (n > 0) return true;
+        mean[..channels].Fill(double.NaN);
+        m2[..channels].Clear();
+        return false;
     }
 
     /// <summary>One (block, column group) of the [N, C] layout, or one (channel, block) of the planar one.

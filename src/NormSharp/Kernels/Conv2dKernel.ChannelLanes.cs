@@ -27,10 +27,10 @@ public static unsafe partial class Conv2dKernel
     /// <summary>Per-chunk scratch of the channel-lanes path: the zero-padded image (when the layer pads), dy of
     /// one image transposed to [C_out/16, H'·W', 16], and one block of results on their way to NCHW.</summary>
     private static int ChannelLanesScratch(in Conv2dGeometry g) =>
-        checked((g.Padding > 0 ? PaddedImageSize(g) : 0) + g.OutputImageSize + LaneBlock * 16);
+        checked(PaddedImageSize(g) + g.OutputImageSize + LaneBlock * 16);
 
-    private static int PaddedImageSize(in Conv2dGeometry g) =>
-        g.InChannels * (g.Height + 2 * g.Padding) * (g.Width + 2 * g.Padding);
+    /// <summary>Floats of the zero-padded copy of one image, none when the layer does not pad.</summary>
+    private static int PaddedImageSize(in Conv2dGeometry g) => g.Padding > 0 ? PaddedCopySize(g, g.Width + 2 * g.Padding) : 0;
 
     /// <summary>wt[ob, p, l] = w[(16·ob + l)·C·k·k + p]: the weights with 16 output channels per vector.</summary>
     private static void TransposeWeights(in Conv2dGeometry g, float* w, float* wt)
@@ -44,24 +44,14 @@ public static unsafe partial class Conv2dKernel
 
     /// <summary>The image to read windows from: <paramref name="image"/> itself, or its zero-padded copy in
     /// <paramref name="scratch"/> ([C, H + 2p, W + 2p]).</summary>
-    private static float* PaddedImage(in Conv2dGeometry g, float* image, float* scratch)
-    {
-        int p = g.Padding;
-        if (p == 0) return image;
-        int h = g.Height, w = g.Width, hp = h + 2 * p, wp = w + 2 * p;
-        new Span<float>(scratch, PaddedImageSize(g)).Clear();
-        for (int c = 0; c < g.InChannels; c++)
-            for (int i = 0; i < h; i++)
-                new ReadOnlySpan<float>(image + ((long)c * h + i) * w, w)
-                    .CopyTo(new Span<float>(scratch + ((long)c * hp + i + p) * wp + p, w));
-        return scratch;
-    }
+    private static float* PaddedImage(in Conv2dGeometry g, float* image, float* scratch) =>
+        g.Padding == 0 ? image : CopyPadded(g, image, scratch, g.Width + 2 * g.Padding);
 
     /// <summary>y_n = conv(x_n, W) + b for one image, 16 output channels × 8 positions at a time.</summary>
     private static void ForwardChannelLanes(in Conv2dGeometry g, float* image, float* wt, float* bias, float* outImage, float* scratch)
     {
         float* xs = PaddedImage(g, image, scratch);
-        float* block = scratch + (g.Padding > 0 ? PaddedImageSize(g) : 0) + g.OutputImageSize;
+        float* block = scratch + PaddedImageSize(g) + g.OutputImageSize;
         int wp = g.Width + 2 * g.Padding, planeSize = (g.Height + 2 * g.Padding) * wp;
         int outW = g.OutWidth, positions = g.ColumnCols, rows = g.ColumnRows;
         int k = g.KernelSize, tapCount = k * k;
@@ -124,7 +114,7 @@ public static unsafe partial class Conv2dKernel
     private static void WeightGradientChannelLanes(in Conv2dGeometry g, float* image, float* gradOutImage, float* partial, float* scratch)
     {
         float* xs = PaddedImage(g, image, scratch);
-        float* dyT = scratch + (g.Padding > 0 ? PaddedImageSize(g) : 0);
+        float* dyT = scratch + PaddedImageSize(g);
         int wp = g.Width + 2 * g.Padding, planeSize = (g.Height + 2 * g.Padding) * wp;
         int positions = g.ColumnCols, rows = g.ColumnRows, k = g.KernelSize, blocks = g.OutChannels / 16;
         // dyT[ob, q, l] = dy[16·ob + l, q]: one vector load per position below.

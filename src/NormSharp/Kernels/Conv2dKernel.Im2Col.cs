@@ -132,6 +132,24 @@ public static unsafe partial class Conv2dKernel
             }
     }
 
+    /// <summary>Floats of a zero-padded image copy [C, H + 2p, <paramref name="rowStride"/>] (<see cref="CopyPadded"/>).</summary>
+    private static int PaddedCopySize(in Conv2dGeometry g, int rowStride) =>
+        checked(g.InChannels * (g.Height + 2 * g.Padding) * rowStride);
+
+    /// <summary>Copies image [C, H, W] into <paramref name="destination"/> as [C, H + 2p, <paramref name="rowStride"/>]
+    /// (rowStride ≥ W + 2p), the image at offset (p, p) of each plane and zeros everywhere else; returns destination.
+    /// The direct convolutions read their windows from it without bounds checks.</summary>
+    private static float* CopyPadded(in Conv2dGeometry g, float* image, float* destination, int rowStride)
+    {
+        int p = g.Padding, h = g.Height, w = g.Width, hp = h + 2 * p;
+        new Span<float>(destination, PaddedCopySize(g, rowStride)).Clear();
+        for (int c = 0; c < g.InChannels; c++)
+            for (int i = 0; i < h; i++)
+                new ReadOnlySpan<float>(image + ((long)c * h + i) * w, w)
+                    .CopyTo(new Span<float>(destination + ((long)c * hp + i + p) * rowStride + p, w));
+        return destination;
+    }
+
     // Rows of LeNet's images are 8–28 floats: a library call per row costs more than the copy itself.
 
     /// <summary>dst[0 … n) = src[0 … n), 8 lanes at a time; the last 8 (or 4) overlap the previous ones

@@ -31,8 +31,7 @@ public static unsafe partial class Conv2dKernel
     /// <summary>Row stride of the zero-padded dy copy: the output width in whole 32-column blocks.</summary>
     private static int SpatialOutStride(in Conv2dGeometry g) => (g.OutWidth + 31) & ~31;
 
-    private static int SpatialPaddedImageSize(in Conv2dGeometry g) =>
-        checked(g.InChannels * (g.Height + 2 * g.Padding) * SpatialRowStride(g));
+    private static int SpatialPaddedImageSize(in Conv2dGeometry g) => PaddedCopySize(g, SpatialRowStride(g));
 
     /// <summary>Per-chunk scratch: the padded image, the padded dy image, one block of results on its way out.</summary>
     private static int SpatialLanesScratch(in Conv2dGeometry g) =>
@@ -56,17 +55,9 @@ public static unsafe partial class Conv2dKernel
                 }
     }
 
-    /// <summary>Copies image [C, H, W] into [C, H + 2p, <see cref="SpatialRowStride"/>] with zeros around it.</summary>
-    private static float* SpatialPaddedImage(in Conv2dGeometry g, float* image, float* scratch)
-    {
-        int p = g.Padding, h = g.Height, w = g.Width, hp = h + 2 * p, ws = SpatialRowStride(g);
-        new Span<float>(scratch, SpatialPaddedImageSize(g)).Clear();
-        for (int c = 0; c < g.InChannels; c++)
-            for (int i = 0; i < h; i++)
-                new ReadOnlySpan<float>(image + ((long)c * h + i) * w, w)
-                    .CopyTo(new Span<float>(scratch + ((long)c * hp + i + p) * ws + p, w));
-        return scratch;
-    }
+    /// <summary>Image [C, H, W] copied into [C, H + 2p, <see cref="SpatialRowStride"/>] with zeros around it.</summary>
+    private static float* SpatialPaddedImage(in Conv2dGeometry g, float* image, float* scratch) =>
+        CopyPadded(g, image, scratch, SpatialRowStride(g));
 
     /// <summary>y_n = conv(x_n, W) + b for one image: 6 output channels × 32 columns of one row at a time.</summary>
     private static void ForwardSpatialLanes(in Conv2dGeometry g, float* image, float* packed, float* bias, float* outImage, float* scratch)
