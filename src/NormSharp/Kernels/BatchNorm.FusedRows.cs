@@ -24,58 +24,74 @@ public static unsafe partial class BatchNorm
                 int r1 = Math.Min(n, r0 + blockRows);
                 new Span<double>(ps, 2 * width).Clear();
                 ShiftedRowSums(x, channels, r0, r1, c0, c1, s1, s2);
-                double nb = r1 - r0, total = count + nb;
-                for (int c = c0; c < c1; c++)
-                {
-                    // Block: mean_b = K + s1/nb, M2_b = s2 − s1²/nb; Chan: δ = mean_b − mean, mean += δ·nb/n, M2 += M2_b + δ²·nA·nb/n.
-                    double k = x[(long)r0 * channels + c];
-                    double blockMean = k + s1[c] / nb, blockM2 = s2[c] - s1[c] * s1[c] / nb;
-                    if (count == 0)
-                    {
-                        mean[c] = blockMean;
-                        m2[c] = blockM2;
-                        continue;
-                    }
-                    double delta = blockMean - mean[c];
-                    mean[c] += delta * nb / total;
-                    m2[c] += blockM2 + delta * delta * count * nb / total;
-                }
-                count = total;
+                MergeBlock(x + (long)r0 * channels, c0, c1, s1, s2, r1 - r0, count, mean, m2);
+                count += r1 - r0;
             }
             for (int c = c0; c < c1; c++) m2[c] = Math.Max(0, m2[c]);
         }
     }
 
+    /// <summary>Chan's merge of one block's shifted sums into mean[c], m2[c], columns [c0, c1): block mean
+    /// K + s1/nb, block M2 s2 − s1²/nb; δ = mean_b − mean, mean += δ·nb/n, M2 += M2_b + δ²·nA·nb/n (n = nA + nb).
+    /// The divisions by nb and n are multiplications by per-block factors (the divisions per column were a third
+    /// of the pass's time; the factors cost an ulp of double, far below the float runs' rounding), eight columns at
+    /// a time with the same operations per column as the scalar loop, so the lanes do not change the result.</summary>
+    private static void MergeBlock(float* first, int c0, int c1, double* s1, double* s2, double nb, double count, double* mean, double* m2)
+    {
+        double total = count + nb, perRow = 1.0 / nb, meanWeight = nb / total, m2Weight = count * nb / total;
+        int c = c0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<double> perRowV = Vector512.Create(perRow), meanWeightV = Vector512.Create(meanWeight), m2WeightV = Vector512.Create(m2Weight);
+            for (; c <= c1 - Vector512<double>.Count; c += Vector512<double>.Count)
+            {
+                Vector512<double> k = Vector512.WidenLower(Vector256.Load(first + c).ToVector512Unsafe());
+                Vector512<double> a = Vector512.Load(s1 + c), q = Vector512.Load(s2 + c);
+                Vector512<double> blockMean = k + a * perRowV, blockM2 = q - a * a * perRowV;
+                if (count == 0)
+                {
+                    blockMean.Store(mean + c);
+                    blockM2.Store(m2 + c);
+                    continue;
+                }
+                Vector512<double> mu = Vector512.Load(mean + c), delta = blockMean - mu;
+                (mu + delta * meanWeightV).Store(mean + c);
+                (Vector512.Load(m2 + c) + (blockM2 + delta * delta * m2WeightV)).Store(m2 + c);
+            }
+        }
+        for (; c < c1; c++)
+        {
+            double k = first[c], a = s1[c];
+            double blockMean = k + a * perRow, blockM2 = s2[c] - a * a * perRow;
+            if (count == 0)
+            {
+                mean[c] = blockMean;
+                m2[c] = blockM2;
+                continue;
+            }
+            double delta = blockMean - mean[c];
+            mean[c] += delta * meanWeight;
+            m2[c] += blockM2 + delta * delta * m2Weight;
+        }
+    }
+
     /// <summary>s1[c] += Σ(x − K), s2[c] += Σ(x − K)² over rows [r0, r1), K = x[r0, c]: float over runs of
-    /// <see cref="FloatRunRows"/> rows, 32 columns (four vectors) at a time, then double.</summary>
+    /// <see cref="FloatRunRows"/> rows, then double; 64 columns per sweep with AVX-512 (the last strip masked,
+    /// BatchNorm.FusedStrips.cs), else 32 and 8 columns and a scalar tail.</summary>
     private static void ShiftedRowSums(float* x, int channels, int r0, int r1, int c0, int c1, double* s1, double* s2)
     {
         int c = c0;
         if (Vector512.IsHardwareAccelerated)
         {
             // 64 columns (four cache lines of each row) per sweep: the rows stream through in one pass.
-            for (; c <= c1 - 4 * Vector512<float>.Count; c += 4 * Vector512<float>.Count)
+            for (; c <= c1 - StripWidth; c += StripWidth) StripShiftedSums(x, channels, r0, r1, c, StripWidth, s1 + c, s2 + c);
+            if (c < c1)
             {
-                float* first = x + (long)r0 * channels + c;
-                Vector512<float> k0 = Vector512.Load(first), k1 = Vector512.Load(first + 16), k2 = Vector512.Load(first + 32), k3 = Vector512.Load(first + 48);
-                for (int r = r0; r < r1; r += FloatRunRows)
-                {
-                    int end = Math.Min(r1, r + FloatRunRows);
-                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                    Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
-                    for (int rr = r; rr < end; rr++)
-                    {
-                        // Scalar math: d = x − K; a += d; q += d².
-                        float* row = x + (long)rr * channels + c;
-                        var v0 = Vector512.Load(row) - k0; var v1 = Vector512.Load(row + 16) - k1;
-                        var v2 = Vector512.Load(row + 32) - k2; var v3 = Vector512.Load(row + 48) - k3;
-                        a0 += v0; a1 += v1; a2 += v2; a3 += v3;
-                        q0 = Vector512.FusedMultiplyAdd(v0, v0, q0); q1 = Vector512.FusedMultiplyAdd(v1, v1, q1);
-                        q2 = Vector512.FusedMultiplyAdd(v2, v2, q2); q3 = Vector512.FusedMultiplyAdd(v3, v3, q3);
-                    }
-                    AddWidened(s1 + c, a0); AddWidened(s1 + c + 16, a1); AddWidened(s1 + c + 32, a2); AddWidened(s1 + c + 48, a3);
-                    AddWidened(s2 + c, q0); AddWidened(s2 + c + 16, q1); AddWidened(s2 + c + 32, q2); AddWidened(s2 + c + 48, q3);
-                }
+                double* tail = stackalloc double[2 * StripWidth];
+                new Span<double>(tail, 2 * StripWidth).Clear();
+                StripShiftedSums(x, channels, r0, r1, c, c1 - c, tail, tail + StripWidth);
+                for (int j = 0; j < c1 - c; j++) { s1[c + j] += tail[j]; s2[c + j] += tail[StripWidth + j]; }
+                c = c1;
             }
         }
         if (Vector256.IsHardwareAccelerated)
@@ -143,29 +159,14 @@ public static unsafe partial class BatchNorm
         int c = c0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; c <= c1 - 4 * Vector512<float>.Count; c += 4 * Vector512<float>.Count)
+            for (; c <= c1 - StripWidth; c += StripWidth) StripBackwardSums(x, dy, mean, n, channels, c, StripWidth, sumDy + c, sumDyXmu + c);
+            if (c < c1)
             {
-                Vector512<float> m0 = Vector512.Load(mean + c), m1 = Vector512.Load(mean + c + 16), m2 = Vector512.Load(mean + c + 32), m3 = Vector512.Load(mean + c + 48);
-                for (int r = 0; r < n; r += FloatRunRows)
-                {
-                    int end = Math.Min(n, r + FloatRunRows);
-                    Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default;
-                    Vector512<float> p0 = default, p1 = default, p2 = default, p3 = default;
-                    for (int rr = r; rr < end; rr++)
-                    {
-                        // Scalar math: g += dy; p += (x − mean)·dy.
-                        long offset = (long)rr * channels + c;
-                        Vector512<float> d0 = Vector512.Load(dy + offset), d1 = Vector512.Load(dy + offset + 16);
-                        Vector512<float> d2 = Vector512.Load(dy + offset + 32), d3 = Vector512.Load(dy + offset + 48);
-                        g0 += d0; g1 += d1; g2 += d2; g3 += d3;
-                        p0 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset) - m0, d0, p0);
-                        p1 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset + 16) - m1, d1, p1);
-                        p2 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset + 32) - m2, d2, p2);
-                        p3 = Vector512.FusedMultiplyAdd(Vector512.Load(x + offset + 48) - m3, d3, p3);
-                    }
-                    AddWidened(sumDy + c, g0); AddWidened(sumDy + c + 16, g1); AddWidened(sumDy + c + 32, g2); AddWidened(sumDy + c + 48, g3);
-                    AddWidened(sumDyXmu + c, p0); AddWidened(sumDyXmu + c + 16, p1); AddWidened(sumDyXmu + c + 32, p2); AddWidened(sumDyXmu + c + 48, p3);
-                }
+                double* tail = stackalloc double[2 * StripWidth];
+                new Span<double>(tail, 2 * StripWidth).Clear();
+                StripBackwardSums(x, dy, mean, n, channels, c, c1 - c, tail, tail + StripWidth);
+                for (int j = 0; j < c1 - c; j++) { sumDy[c + j] += tail[j]; sumDyXmu[c + j] += tail[StripWidth + j]; }
+                c = c1;
             }
         }
         if (Vector256.IsHardwareAccelerated)
@@ -231,9 +232,9 @@ public static unsafe partial class BatchNorm
     /// with the same fused multiply-adds as <see cref="Apply"/> and <see cref="BackwardApply"/>.</summary>
     private static void FusedRowAffine(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift)
     {
-        if (Vector512.IsHardwareAccelerated && c1 - c0 == 4 * Vector512<float>.Count)
+        if (Vector512.IsHardwareAccelerated) // strips of 64 columns, the last one masked (BatchNorm.FusedStrips.cs)
         {
-            FullStripAffine(u, v, output, n, channels, c0, a, b, shift);
+            for (int c = c0; c < c1; c += StripWidth) StripAffine(u, v, output, n, channels, c, Math.Min(StripWidth, c1 - c), a, b, shift);
             return;
         }
         for (int r = 0; r < n; r++)
@@ -241,15 +242,6 @@ public static unsafe partial class BatchNorm
             long offset = (long)r * channels;
             float* ur = u + offset, vr = v + offset, o = output + offset;
             int c = c0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; c <= c1 - Vector512<float>.Count; c += Vector512<float>.Count)
-                {
-                    var y = Vector512.FusedMultiplyAdd(Vector512.Load(ur + c), Vector512.Load(a + c), Vector512.Load(shift + c));
-                    if (v != null) y = Vector512.FusedMultiplyAdd(Vector512.Load(vr + c), Vector512.Load(b + c), y);
-                    y.Store(o + c);
-                }
-            }
             if (Vector256.IsHardwareAccelerated)
             {
                 for (; c <= c1 - Vector256<float>.Count; c += Vector256<float>.Count)
@@ -264,36 +256,6 @@ public static unsafe partial class BatchNorm
                 float y = MathF.FusedMultiplyAdd(ur[c], a[c], shift[c]);
                 o[c] = v != null ? MathF.FusedMultiplyAdd(vr[c], b[c], y) : y;
             }
-        }
-    }
-
-    /// <summary><see cref="FusedRowAffine"/> over a full 64-column strip, the coefficients held in registers.</summary>
-    private static void FullStripAffine(float* u, float* v, float* output, int n, int channels, int c0, float* a, float* b, float* shift)
-    {
-        Vector512<float> a0 = Vector512.Load(a + c0), a1 = Vector512.Load(a + c0 + 16), a2 = Vector512.Load(a + c0 + 32), a3 = Vector512.Load(a + c0 + 48);
-        Vector512<float> s0 = Vector512.Load(shift + c0), s1 = Vector512.Load(shift + c0 + 16), s2 = Vector512.Load(shift + c0 + 32), s3 = Vector512.Load(shift + c0 + 48);
-        if (v == null)
-        {
-            for (int r = 0; r < n; r++)
-            {
-                long offset = (long)r * channels + c0;
-                float* ur = u + offset, o = output + offset;
-                Vector512.FusedMultiplyAdd(Vector512.Load(ur), a0, s0).Store(o);
-                Vector512.FusedMultiplyAdd(Vector512.Load(ur + 16), a1, s1).Store(o + 16);
-                Vector512.FusedMultiplyAdd(Vector512.Load(ur + 32), a2, s2).Store(o + 32);
-                Vector512.FusedMultiplyAdd(Vector512.Load(ur + 48), a3, s3).Store(o + 48);
-            }
-            return;
-        }
-        Vector512<float> b0 = Vector512.Load(b + c0), b1 = Vector512.Load(b + c0 + 16), b2 = Vector512.Load(b + c0 + 32), b3 = Vector512.Load(b + c0 + 48);
-        for (int r = 0; r < n; r++)
-        {
-            long offset = (long)r * channels + c0;
-            float* ur = u + offset, vr = v + offset, o = output + offset;
-            Vector512.FusedMultiplyAdd(Vector512.Load(vr), b0, Vector512.FusedMultiplyAdd(Vector512.Load(ur), a0, s0)).Store(o);
-            Vector512.FusedMultiplyAdd(Vector512.Load(vr + 16), b1, Vector512.FusedMultiplyAdd(Vector512.Load(ur + 16), a1, s1)).Store(o + 16);
-            Vector512.FusedMultiplyAdd(Vector512.Load(vr + 32), b2, Vector512.FusedMultiplyAdd(Vector512.Load(ur + 32), a2, s2)).Store(o + 32);
-            Vector512.FusedMultiplyAdd(Vector512.Load(vr + 48), b3, Vector512.FusedMultiplyAdd(Vector512.Load(ur + 48), a3, s3)).Store(o + 48);
         }
     }
 

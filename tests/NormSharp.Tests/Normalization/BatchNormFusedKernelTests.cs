@@ -15,6 +15,8 @@ public class BatchNormFusedKernelTests
         { 2, 1, 1 }, { 3, 5, 1 }, { 7, 8, 1 }, { 33, 63, 1 }, { 4, 130, 1 },
         { 300, 301, 1 },   // several row blocks and 64-column strips, a 45-column tail strip
         { 40, 1000, 1 },   // 16 strips
+        { 100, 500, 1 },   // the MLP's widest layer: a 52-column tail strip (three full vectors and a masked one)
+        { 100, 336, 1 },   // a 16-column tail strip (one full vector, three empty)
         { 2, 3, 5 }, { 3, 2, 7 }, { 5, 3, 9 }, { 4, 6, 576 }, { 2, 5, 23 }, { 3, 4, 784 },
         { 70, 3, 1000 },   // planes split over two blocks
         { 9, 5, 3000 },    // long planes: several float runs per plane
