@@ -69,8 +69,8 @@ public static unsafe partial class BatchNorm
         fixed (float* px = x) fixed (float* py = y) fixed (float* pg = gamma) fixed (float* pb = beta)
         fixed (double* pm = mean) fixed (double* pq = m2) fixed (double* pi = invstd) fixed (float* pa = alpha) fixed (float* ps = shift)
         {
-            var body = new FusedForwardBody(px, py, gamma.IsEmpty ? null : pg, beta.IsEmpty ? null : pb, eps, pm, pq, pi, pa, ps, n, channels, spatial);
-            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+            var shape = new FusedShape(n, channels, spatial);
+            RunFused(shape, new FusedForwardBody(shape, px, py, gamma.IsEmpty ? null : pg, beta.IsEmpty ? null : pb, eps, pm, pq, pi, pa, ps));
         }
     }
 
@@ -100,8 +100,8 @@ public static unsafe partial class BatchNorm
         fixed (float* pm = mean) fixed (float* pi = invstd) fixed (float* pa = alpha)
         fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu) fixed (float* pb = b) fixed (float* pk = k)
         {
-            var body = new FusedBackwardBody(px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk, n, channels, spatial);
-            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+            var shape = new FusedShape(n, channels, spatial);
+            RunFused(shape, new FusedBackwardBody(shape, px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk));
         }
     }
 
@@ -120,8 +120,8 @@ public static unsafe partial class BatchNorm
         }
         fixed (float* px = x) fixed (double* pm = mean) fixed (double* pq = m2)
         {
-            var body = new TrainingReduceBody(px, null, null, pm, pq, n, channels, spatial);
-            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+            var shape = new FusedShape(n, channels, spatial);
+            RunFused(shape, new TrainingReduceBody(shape, px, null, null, pm, pq));
         }
     }
 
@@ -138,8 +138,8 @@ public static unsafe partial class BatchNorm
         }
         fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean) fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu)
         {
-            var body = new TrainingReduceBody(px, pdy, pm, pg, pp, n, channels, spatial);
-            RunFused(body.ChunkCount, body, (long)n * channels * spatial);
+            var shape = new FusedShape(n, channels, spatial);
+            RunFused(shape, new TrainingReduceBody(shape, px, pdy, pm, pg, pp));
         }
     }
 
@@ -188,32 +188,28 @@ public static unsafe partial class BatchNorm
     {
         private readonly float* _x, _dy, _mean;
         private readonly double* _first, _second;
-        private readonly int _n, _channels, _spatial, _blockRows;
+        private readonly FusedShape _shape;
 
-        public TrainingReduceBody(float* x, float* dy, float* mean, double* first, double* second, int n, int channels, int spatial)
+        public TrainingReduceBody(in FusedShape shape, float* x, float* dy, float* mean, double* first, double* second)
         {
             _x = x; _dy = dy; _mean = mean; _first = first; _second = second;
-            _n = n; _channels = channels; _spatial = spatial;
-            _blockRows = BlockRows(n, channels, spatial);
-            ChunkCount = FusedChunks(n, channels, spatial);
+            _shape = shape;
         }
-
-        public int ChunkCount { get; }
 
         public void Execute(int chunk)
         {
-            if (_spatial == 1)
+            if (_shape.Spatial == 1)
             {
-                var (first, end) = StripsOf(chunk, ChunkCount, _n, _channels);
+                var (first, end) = _shape.StripsOf(chunk);
                 for (int strip = first; strip < end; strip++)
                 {
-                    var (c0, c1) = Strip(strip, _n, _channels);
-                    if (_dy == null) FusedRowStatistics(_x, _n, _channels, _blockRows, c0, c1, _first, _second);
-                    else FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _first, _second);
+                    var (c0, c1) = _shape.Strip(strip);
+                    if (_dy == null) FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _first, _second);
+                    else FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _first, _second);
                 }
             }
-            else if (_dy == null) FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, chunk, out _first[chunk], out _second[chunk]);
-            else FusedPlaneBackwardReduce(_x, _dy, _mean[chunk], _n, _channels, _spatial, _blockRows, chunk, out _first[chunk], out _second[chunk]);
+            else if (_dy == null) FusedPlaneStatistics(_x, _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, chunk, out _first[chunk], out _second[chunk]);
+            else FusedPlaneBackwardReduce(_x, _dy, _mean[chunk], _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, chunk, out _first[chunk], out _second[chunk]);
         }
     }
 
@@ -221,6 +217,26 @@ public static unsafe partial class BatchNorm
     {
         if (length != 0 && length < channels) throw new ArgumentException($"{name} holds {length} values for {channels} channels (empty: no affine)", name);
     }
+
+    /// <summary>The partition every fused [N, C] or planar body works on, decided by the shape alone: the reduction
+    /// blocks, the chunks (<see cref="FusedChunks"/>) and each chunk's column strips.</summary>
+    private readonly struct FusedShape(int n, int channels, int spatial)
+    {
+        public readonly int N = n, Channels = channels, Spatial = spatial;
+        public readonly int BlockRows = BatchNorm.BlockRows(n, channels, spatial);
+        public readonly int Chunks = FusedChunks(n, channels, spatial);
+
+        public long Elements => (long)N * Channels * Spatial;
+
+        /// <summary>Strips [first, end) of chunk <paramref name="chunk"/> ([N, C] layout).</summary>
+        public (int First, int End) StripsOf(int chunk) => BatchNorm.StripsOf(chunk, Chunks, N, Channels);
+
+        /// <summary>Columns [c0, c1) of strip <paramref name="strip"/>.</summary>
+        public (int C0, int C1) Strip(int strip) => BatchNorm.Strip(strip, N, Channels);
+    }
+
+    private static void RunFused<TBody>(in FusedShape shape, in TBody body) where TBody : struct, IChunkBody
+        => RunFused(shape.Chunks, body, shape.Elements);
 
     /// <summary>Small batches run on the calling thread (the chunks are the same, so is the result).</summary>
     private static void RunFused<TBody>(int chunks, in TBody body, long elements) where TBody : struct, IChunkBody
@@ -262,42 +278,38 @@ public static unsafe partial class BatchNorm
         private readonly float* _x, _y, _gamma, _beta, _alpha, _shift;
         private readonly double* _mean, _m2, _invstd;
         private readonly double _eps;
-        private readonly int _n, _channels, _spatial, _blockRows;
+        private readonly FusedShape _shape;
 
-        public FusedForwardBody(float* x, float* y, float* gamma, float* beta, double eps, double* mean, double* m2, double* invstd,
-            float* alpha, float* shift, int n, int channels, int spatial)
+        public FusedForwardBody(in FusedShape shape, float* x, float* y, float* gamma, float* beta, double eps, double* mean, double* m2,
+            double* invstd, float* alpha, float* shift)
         {
             _x = x; _y = y; _gamma = gamma; _beta = beta; _eps = eps; _mean = mean; _m2 = m2; _invstd = invstd; _alpha = alpha; _shift = shift;
-            _n = n; _channels = channels; _spatial = spatial;
-            _blockRows = BlockRows(n, channels, spatial);
-            ChunkCount = FusedChunks(n, channels, spatial);
+            _shape = shape;
         }
-
-        public int ChunkCount { get; }
 
         public void Execute(int chunk)
         {
-            if (_spatial == 1)
+            if (_shape.Spatial == 1)
             {
-                var (first, end) = StripsOf(chunk, ChunkCount, _n, _channels);
+                var (first, end) = _shape.StripsOf(chunk);
                 for (int strip = first; strip < end; strip++)
                 {
-                    var (c0, c1) = Strip(strip, _n, _channels);
-                    FusedRowStatistics(_x, _n, _channels, _blockRows, c0, c1, _mean, _m2);
+                    var (c0, c1) = _shape.Strip(strip);
+                    FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _mean, _m2);
                     Fold(c0, c1);
-                    FusedRowAffine(_x, null, _y, _n, _channels, c0, c1, _alpha, null, _shift);
+                    FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
                 }
             }
             else
             {
                 int c = chunk;
-                FusedPlaneStatistics(_x, _n, _channels, _spatial, _blockRows, c, out _mean[c], out _m2[c]);
+                FusedPlaneStatistics(_x, _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, c, out _mean[c], out _m2[c]);
                 Fold(c, c + 1);
                 float a = _alpha[c], s = _shift[c];
-                for (int r = 0; r < _n; r++)
+                for (int r = 0; r < _shape.N; r++)
                 {
-                    long offset = ((long)r * _channels + c) * _spatial;
-                    PlaneAffine(_x + offset, _y + offset, _spatial, a, s);
+                    long offset = ((long)r * _shape.Channels + c) * _shape.Spatial;
+                    PlaneAffine(_x + offset, _y + offset, _shape.Spatial, a, s);
                 }
             }
         }
@@ -306,7 +318,7 @@ public static unsafe partial class BatchNorm
         /// shift = β − μ·α, in double (four lanes at a time: the same correctly rounded operations).</summary>
         private void Fold(int c0, int c1)
         {
-            double count = (double)_n * _spatial;
+            double count = (double)_shape.N * _shape.Spatial;
             int c = c0;
             if (Vector256.IsHardwareAccelerated)
             {
@@ -336,43 +348,39 @@ public static unsafe partial class BatchNorm
     {
         private readonly float* _x, _dy, _dx, _mean, _invstd, _alpha, _b, _k;
         private readonly double* _sumDy, _sumDyXmu;
-        private readonly int _n, _channels, _spatial, _blockRows;
+        private readonly FusedShape _shape;
 
-        public FusedBackwardBody(float* x, float* dy, float* dx, float* mean, float* invstd, float* alpha,
-            double* sumDy, double* sumDyXmu, float* b, float* k, int n, int channels, int spatial)
+        public FusedBackwardBody(in FusedShape shape, float* x, float* dy, float* dx, float* mean, float* invstd, float* alpha,
+            double* sumDy, double* sumDyXmu, float* b, float* k)
         {
             _x = x; _dy = dy; _dx = dx; _mean = mean; _invstd = invstd; _alpha = alpha;
             _sumDy = sumDy; _sumDyXmu = sumDyXmu; _b = b; _k = k;
-            _n = n; _channels = channels; _spatial = spatial;
-            _blockRows = BlockRows(n, channels, spatial);
-            ChunkCount = FusedChunks(n, channels, spatial);
+            _shape = shape;
         }
-
-        public int ChunkCount { get; }
 
         public void Execute(int chunk)
         {
-            if (_spatial == 1)
+            if (_shape.Spatial == 1)
             {
-                var (first, end) = StripsOf(chunk, ChunkCount, _n, _channels);
+                var (first, end) = _shape.StripsOf(chunk);
                 for (int strip = first; strip < end; strip++)
                 {
-                    var (c0, c1) = Strip(strip, _n, _channels);
-                    FusedRowBackwardReduce(_x, _dy, _mean, _n, _channels, c0, c1, _sumDy, _sumDyXmu);
+                    var (c0, c1) = _shape.Strip(strip);
+                    FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _sumDy, _sumDyXmu);
                     Coefficients(c0, c1);
-                    FusedRowAffine(_dy, _x, _dx, _n, _channels, c0, c1, _alpha, _b, _k);
+                    FusedRowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k);
                 }
             }
             else
             {
                 int c = chunk;
-                FusedPlaneBackwardReduce(_x, _dy, _mean[c], _n, _channels, _spatial, _blockRows, c, out _sumDy[c], out _sumDyXmu[c]);
+                FusedPlaneBackwardReduce(_x, _dy, _mean[c], _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, c, out _sumDy[c], out _sumDyXmu[c]);
                 Coefficients(c, c + 1);
                 float a = _alpha[c], b = _b[c], k = _k[c];
-                for (int r = _n - 1; r >= 0; r--) // last-reduced planes first: a channel's x and dy (1.2 MB at 256×24×24) overflow L2, the last ones read are still there
+                for (int r = _shape.N - 1; r >= 0; r--) // last-reduced planes first: a channel's x and dy (1.2 MB at 256×24×24) overflow L2, the last ones read are still there
                 {
-                    long offset = ((long)r * _channels + c) * _spatial;
-                    PlaneAffine2(_dy + offset, _x + offset, _dx + offset, _spatial, a, b, k);
+                    long offset = ((long)r * _shape.Channels + c) * _shape.Spatial;
+                    PlaneAffine2(_dy + offset, _x + offset, _dx + offset, _shape.Spatial, a, b, k);
                 }
             }
         }
@@ -381,7 +389,7 @@ public static unsafe partial class BatchNorm
         /// k = (−Σdy/m + μ·kk)·α, in double (four lanes at a time, the same operations).</summary>
         private void Coefficients(int c0, int c1)
         {
-            double count = (double)_n * _spatial;
+            double count = (double)_shape.N * _shape.Spatial;
             int c = c0;
             if (Vector256.IsHardwareAccelerated)
             {
