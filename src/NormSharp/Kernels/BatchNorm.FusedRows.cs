@@ -84,15 +84,7 @@ public static unsafe partial class BatchNorm
         if (Vector512.IsHardwareAccelerated)
         {
             // 64 columns (four cache lines of each row) per sweep: the rows stream through in one pass.
-            for (; c <= c1 - StripWidth; c += StripWidth) StripShiftedSums(x, channels, r0, r1, c, StripWidth, s1 + c, s2 + c);
-            if (c < c1)
-            {
-                double* tail = stackalloc double[2 * StripWidth];
-                new Span<double>(tail, 2 * StripWidth).Clear();
-                StripShiftedSums(x, channels, r0, r1, c, c1 - c, tail, tail + StripWidth);
-                for (int j = 0; j < c1 - c; j++) { s1[c + j] += tail[j]; s2[c + j] += tail[StripWidth + j]; }
-                c = c1;
-            }
+            for (; c < c1; c += StripWidth) StripShiftedSums(x, channels, r0, r1, c, Math.Min(StripWidth, c1 - c), s1 + c, s2 + c);
         }
         if (Vector256.IsHardwareAccelerated)
         {
@@ -159,15 +151,7 @@ public static unsafe partial class BatchNorm
         int c = c0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; c <= c1 - StripWidth; c += StripWidth) StripBackwardSums(x, dy, mean, n, channels, c, StripWidth, sumDy + c, sumDyXmu + c);
-            if (c < c1)
-            {
-                double* tail = stackalloc double[2 * StripWidth];
-                new Span<double>(tail, 2 * StripWidth).Clear();
-                StripBackwardSums(x, dy, mean, n, channels, c, c1 - c, tail, tail + StripWidth);
-                for (int j = 0; j < c1 - c; j++) { sumDy[c + j] += tail[j]; sumDyXmu[c + j] += tail[StripWidth + j]; }
-                c = c1;
-            }
+            for (; c < c1; c += StripWidth) StripBackwardSums(x, dy, mean, n, channels, c, Math.Min(StripWidth, c1 - c), sumDy + c, sumDyXmu + c);
         }
         if (Vector256.IsHardwareAccelerated)
         {

@@ -14,15 +14,29 @@ public static unsafe partial class BatchNorm
     private const int StripWidth = 4 * 16;
 
     /// <summary>t1[j] += Σ(x − K), t2[j] += Σ(x − K)² for columns c + j, j &lt; width ≤ 64, over rows [r0, r1),
-    /// K = x[r0, c + j]: float sums over runs of <see cref="FloatRunRows"/> rows, then added in double.
-    /// t1 and t2 hold 64 doubles each (lanes past width receive zeros).</summary>
+    /// K = x[r0, c + j]: float sums over runs of <see cref="FloatRunRows"/> rows, then added in double.</summary>
     private static void StripShiftedSums(float* x, int channels, int r0, int r1, int c, int width, double* t1, double* t2)
     {
-        if (width == StripWidth) StripShiftedSums(x, channels, r0, r1, c, true, default, default, default, default, t1, t2);
-        else
+        if (width == StripWidth)
         {
-            var (m0, m1, m2, m3) = StripMasks(width);
-            StripShiftedSums(x, channels, r0, r1, c, false, m0, m1, m2, m3, t1, t2);
+            StripShiftedSums(x, channels, r0, r1, c, true, default, default, default, default, t1, t2);
+            return;
+        }
+        var (m0, m1, m2, m3) = StripMasks(width);
+        double* tail = stackalloc double[2 * StripWidth];
+        new Span<double>(tail, 2 * StripWidth).Clear();
+        StripShiftedSums(x, channels, r0, r1, c, false, m0, m1, m2, m3, tail, tail + StripWidth);
+        AddTail(tail, width, t1, t2);
+    }
+
+    /// <summary>t1[j] += tail[j], t2[j] += tail[64 + j] for j &lt; width: a masked strip's sums, accumulated in a
+    /// 64-lane scratch, added to targets that end at the strip's last column.</summary>
+    private static void AddTail(double* tail, int width, double* t1, double* t2)
+    {
+        for (int j = 0; j < width; j++)
+        {
+            t1[j] += tail[j];
+            t2[j] += tail[StripWidth + j];
         }
     }
 
@@ -57,15 +71,19 @@ public static unsafe partial class BatchNorm
     }
 
     /// <summary>t1[j] += Σdy, t2[j] += Σ(x − mean)·dy for columns c + j, j &lt; width ≤ 64, over all n rows
-    /// (float runs of <see cref="FloatRunRows"/> rows added in double; 64 doubles each, as above).</summary>
+    /// (float runs of <see cref="FloatRunRows"/> rows added in double).</summary>
     private static void StripBackwardSums(float* x, float* dy, float* mean, int n, int channels, int c, int width, double* t1, double* t2)
     {
-        if (width == StripWidth) StripBackwardSums(x, dy, mean, n, channels, c, true, default, default, default, default, t1, t2);
-        else
+        if (width == StripWidth)
         {
-            var (m0, m1, m2, m3) = StripMasks(width);
-            StripBackwardSums(x, dy, mean, n, channels, c, false, m0, m1, m2, m3, t1, t2);
+            StripBackwardSums(x, dy, mean, n, channels, c, true, default, default, default, default, t1, t2);
+            return;
         }
+        var (m0, m1, m2, m3) = StripMasks(width);
+        double* tail = stackalloc double[2 * StripWidth];
+        new Span<double>(tail, 2 * StripWidth).Clear();
+        StripBackwardSums(x, dy, mean, n, channels, c, false, m0, m1, m2, m3, tail, tail + StripWidth);
+        AddTail(tail, width, t1, t2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
