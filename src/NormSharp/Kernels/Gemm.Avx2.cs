@@ -19,8 +19,11 @@ public static unsafe partial class Gemm
 
         // AggressiveOptimization: see Avx512Kernel.Tile.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Tile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static void Tile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
         {
+            // Row i of the A panel at a + i·rs, step p at + p·ss (see Avx512Kernel.Tile).
+            float* a0 = a, a3 = a + 3 * rs;
+            nint rs2 = 2 * rs;
             Vector256<float> c0a = default, c0b = default;
             Vector256<float> c1a = default, c1b = default;
             Vector256<float> c2a = default, c2b = default;
@@ -28,57 +31,46 @@ public static unsafe partial class Gemm
             Vector256<float> c4a = default, c4b = default;
             Vector256<float> c5a = default, c5b = default;
 
-            // Scalar math: c[i, j] += a[p·6 + i] · b[p·16 + j] for i < 6, j < 16.
-            for (int p = 0; p < kc; p++, a += 6, b += 16)
+            // Scalar math: c[i, j] += a[i·rs + p·ss] · b[p·16 + j] for i < 6, j < 16.
+            for (int p = 0; p < kc; p++, a0 += ss, a3 += ss, b += 16)
             {
                 var b0 = Vector256.Load(b);
                 var b1 = Vector256.Load(b + 8);
                 Vector256<float> ai;
-                ai = Vector256.Create(a[0]); c0a = Fma.MultiplyAdd(ai, b0, c0a); c0b = Fma.MultiplyAdd(ai, b1, c0b);
-                ai = Vector256.Create(a[1]); c1a = Fma.MultiplyAdd(ai, b0, c1a); c1b = Fma.MultiplyAdd(ai, b1, c1b);
-                ai = Vector256.Create(a[2]); c2a = Fma.MultiplyAdd(ai, b0, c2a); c2b = Fma.MultiplyAdd(ai, b1, c2b);
-                ai = Vector256.Create(a[3]); c3a = Fma.MultiplyAdd(ai, b0, c3a); c3b = Fma.MultiplyAdd(ai, b1, c3b);
-                ai = Vector256.Create(a[4]); c4a = Fma.MultiplyAdd(ai, b0, c4a); c4b = Fma.MultiplyAdd(ai, b1, c4b);
-                ai = Vector256.Create(a[5]); c5a = Fma.MultiplyAdd(ai, b0, c5a); c5b = Fma.MultiplyAdd(ai, b1, c5b);
+                ai = Vector256.Create(a0[0]); c0a = Fma.MultiplyAdd(ai, b0, c0a); c0b = Fma.MultiplyAdd(ai, b1, c0b);
+                ai = Vector256.Create(a0[rs]); c1a = Fma.MultiplyAdd(ai, b0, c1a); c1b = Fma.MultiplyAdd(ai, b1, c1b);
+                ai = Vector256.Create(a0[rs2]); c2a = Fma.MultiplyAdd(ai, b0, c2a); c2b = Fma.MultiplyAdd(ai, b1, c2b);
+                ai = Vector256.Create(a3[0]); c3a = Fma.MultiplyAdd(ai, b0, c3a); c3b = Fma.MultiplyAdd(ai, b1, c3b);
+                ai = Vector256.Create(a3[rs]); c4a = Fma.MultiplyAdd(ai, b0, c4a); c4b = Fma.MultiplyAdd(ai, b1, c4b);
+                ai = Vector256.Create(a3[rs2]); c5a = Fma.MultiplyAdd(ai, b0, c5a); c5b = Fma.MultiplyAdd(ai, b1, c5b);
             }
 
-            var va = Vector256.Create(alpha);
-            Update(c, c0a, c0b, va, beta);
-            Update(c + 1 * ldc, c1a, c1b, va, beta);
-            Update(c + 2 * ldc, c2a, c2b, va, beta);
-            Update(c + 3 * ldc, c3a, c3b, va, beta);
-            Update(c + 4 * ldc, c4a, c4b, va, beta);
-            Update(c + 5 * ldc, c5a, c5b, va, beta);
+            var e = new Epilogue256(alpha, beta, bias, relu);
+            Update(c, c0a, c0b, e);
+            Update(c + 1 * ldc, c1a, c1b, e);
+            Update(c + 2 * ldc, c2a, c2b, e);
+            Update(c + 3 * ldc, c3a, c3b, e);
+            Update(c + 4 * ldc, c4a, c4b, e);
+            Update(c + 5 * ldc, c5a, c5b, e);
         }
 
-        /// <summary>One row of the tile: c = α·acc + β·c (c not read when β = 0).</summary>
+        /// <summary>One row of the tile: c = act(α·acc + β·c + bias) (c not read when β = 0).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(float* c, Vector256<float> lo, Vector256<float> hi, Vector256<float> alpha, float beta)
+        private static void Update(float* c, Vector256<float> lo, Vector256<float> hi, in Epilogue256 e)
         {
-            if (beta == 0)
-            {
-                Vector256.Store(lo * alpha, c);
-                Vector256.Store(hi * alpha, c + 8);
-            }
-            else if (beta == 1)
-            {
-                Vector256.Store(Fma.MultiplyAdd(lo, alpha, Vector256.Load(c)), c);
-                Vector256.Store(Fma.MultiplyAdd(hi, alpha, Vector256.Load(c + 8)), c + 8);
-            }
-            else
-            {
-                var vb = Vector256.Create(beta);
-                Vector256.Store(Fma.MultiplyAdd(lo, alpha, Vector256.Load(c) * vb), c);
-                Vector256.Store(Fma.MultiplyAdd(hi, alpha, Vector256.Load(c + 8) * vb), c + 8);
-            }
+            Vector256.Store(e.Apply(lo, c, e.BiasLo), c);
+            Vector256.Store(e.Apply(hi, c + 8, e.BiasHi), c + 8);
         }
 
         /// <summary>The 6×8 variant for a last panel of at most 8 columns (half the work of a
         /// zero-padded full tile there). Per element, the same fused multiply-adds in the same order as
         /// <see cref="Tile"/>, so results do not depend on which of the two computed them.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void NarrowTile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static void NarrowTile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
         {
+            // Row i of the A panel at a + i·rs, step p at + p·ss (see Avx512Kernel.Tile).
+            float* a0 = a, a3 = a + 3 * rs;
+            nint rs2 = 2 * rs;
             Vector256<float> c0 = default;
             Vector256<float> c1 = default;
             Vector256<float> c2 = default;
@@ -86,33 +78,63 @@ public static unsafe partial class Gemm
             Vector256<float> c4 = default;
             Vector256<float> c5 = default;
 
-            for (int p = 0; p < kc; p++, a += 6, b += 8)
+            for (int p = 0; p < kc; p++, a0 += ss, a3 += ss, b += 8)
             {
                 var b0 = Vector256.Load(b);
-                c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), b0, c0);
-                c1 = Fma.MultiplyAdd(Vector256.Create(a[1]), b0, c1);
-                c2 = Fma.MultiplyAdd(Vector256.Create(a[2]), b0, c2);
-                c3 = Fma.MultiplyAdd(Vector256.Create(a[3]), b0, c3);
-                c4 = Fma.MultiplyAdd(Vector256.Create(a[4]), b0, c4);
-                c5 = Fma.MultiplyAdd(Vector256.Create(a[5]), b0, c5);
+                c0 = Fma.MultiplyAdd(Vector256.Create(a0[0]), b0, c0);
+                c1 = Fma.MultiplyAdd(Vector256.Create(a0[rs]), b0, c1);
+                c2 = Fma.MultiplyAdd(Vector256.Create(a0[rs2]), b0, c2);
+                c3 = Fma.MultiplyAdd(Vector256.Create(a3[0]), b0, c3);
+                c4 = Fma.MultiplyAdd(Vector256.Create(a3[rs]), b0, c4);
+                c5 = Fma.MultiplyAdd(Vector256.Create(a3[rs2]), b0, c5);
             }
 
-            var va = Vector256.Create(alpha);
-            Update(c, c0, va, beta);
-            Update(c + 1 * ldc, c1, va, beta);
-            Update(c + 2 * ldc, c2, va, beta);
-            Update(c + 3 * ldc, c3, va, beta);
-            Update(c + 4 * ldc, c4, va, beta);
-            Update(c + 5 * ldc, c5, va, beta);
+            var e = new Epilogue256(alpha, beta, bias, relu, narrow: true);
+            Update(c, c0, e);
+            Update(c + 1 * ldc, c1, e);
+            Update(c + 2 * ldc, c2, e);
+            Update(c + 3 * ldc, c3, e);
+            Update(c + 4 * ldc, c4, e);
+            Update(c + 5 * ldc, c5, e);
         }
 
-        /// <summary>One row of a narrow tile: c = α·acc + β·c (c not read when β = 0).</summary>
+        /// <summary>One row of a narrow tile: c = act(α·acc + β·c + bias) (c not read when β = 0).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(float* c, Vector256<float> acc, Vector256<float> alpha, float beta)
+        private static void Update(float* c, Vector256<float> acc, in Epilogue256 e) => Vector256.Store(e.Apply(acc, c, e.BiasLo), c);
+    }
+
+    /// <summary>The store of an AVX2 tile row, c = act(α·acc + β·c + bias): the same operations as
+    /// <see cref="Epilogue512"/> on 8 lanes.</summary>
+    private readonly struct Epilogue256
+    {
+        private readonly Vector256<float> _alpha, _beta;
+        private readonly float _betaScalar;
+        private readonly bool _bias, _relu;
+        public readonly Vector256<float> BiasLo, BiasHi;
+
+        public Epilogue256(float alpha, float beta, float* bias, bool relu, bool narrow = false)
         {
-            if (beta == 0) Vector256.Store(acc * alpha, c);
-            else if (beta == 1) Vector256.Store(Fma.MultiplyAdd(acc, alpha, Vector256.Load(c)), c);
-            else Vector256.Store(Fma.MultiplyAdd(acc, alpha, Vector256.Load(c) * Vector256.Create(beta)), c);
+            _alpha = Vector256.Create(alpha);
+            _beta = Vector256.Create(beta);
+            _betaScalar = beta;
+            _bias = bias != null;
+            _relu = relu;
+            BiasLo = _bias ? Vector256.Load(bias) : default;
+            BiasHi = _bias && !narrow ? Vector256.Load(bias + 8) : default;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Apply(Vector256<float> acc, float* c, Vector256<float> bias)
+        {
+            Vector256<float> v;
+            if (_betaScalar == 0) v = _bias ? Fma.MultiplyAdd(acc, _alpha, bias) : acc * _alpha;
+            else
+            {
+                var prior = _betaScalar == 1 ? Vector256.Load(c) : Vector256.Load(c) * _beta;
+                v = Fma.MultiplyAdd(acc, _alpha, _bias ? prior + bias : prior);
+            }
+            if (_relu) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v, Vector256<float>.Zero);
+            return v;
         }
     }
 }

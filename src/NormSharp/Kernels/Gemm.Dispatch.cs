@@ -31,7 +31,8 @@ public static unsafe partial class Gemm
     /// <summary>The span overload with an explicit micro-kernel, so tests can hold every kernel this machine
     /// supports against <see cref="GemmReference"/> without changing global state.</summary>
     internal static void Sgemm(MicroKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias = default, GemmActivation activation = GemmActivation.None)
     {
         if (!IsSupported(kernel)) throw new PlatformNotSupportedException($"GEMM micro-kernel {kernel} is not supported here");
         CheckSizes(transA, transB, m, n, k, lda, ldb, ldc);
@@ -43,21 +44,24 @@ public static unsafe partial class Gemm
             CheckLength(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b));
         }
         CheckLength(c.Length, m, n, ldc, nameof(c));
+        CheckEpilogue(bias.Length, n, activation);
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
-            Run(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+        fixed (float* pbias = bias)
+            Run(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias.IsEmpty ? null : pbias, activation == GemmActivation.Relu);
     }
 
     private static void Run(MicroKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias = null, bool relu = false)
     {
         if (k == 0 || alpha == 0)
         {
             ScaleC(m, n, beta, c, ldc);
+            ApplyEpilogue(m, n, c, ldc, bias, relu);
             return;
         }
-        var problem = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        var problem = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
         switch (kernel)
         {
             case MicroKernel.Avx512: RunParallel<Avx512Kernel>(problem); break;
@@ -68,7 +72,9 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// A register-blocked micro-kernel: computes one Mr×Nr tile
-    /// c[i,j] = α·Σ_p a[p·Mr + i]·b[p·Nr + j] + β·c[i,j] from a packed A panel and a packed B panel.
+    /// c[i,j] = act(α·Σ_p a[i·rs + p·ss]·b[p·Nr + j] + β·c[i,j] + bias[j]) from an A panel (packed: rs = 1, ss = Mr;
+    /// or rows of A read in place: rs = lda, ss = 1) and a packed B panel,
+    /// with bias null for none (Nr values, or NarrowNr for <see cref="NarrowTile"/>) and act ReLU or the identity.
     /// β = 0 must not read c. Full tiles only: the driver routes edge tiles through a scratch tile.
     /// <see cref="NarrowTile"/> does the same for an Mr×NarrowNr tile (the last panel of B when at most
     /// NarrowNr columns remain), element for element with the same operations as <see cref="Tile"/>.
@@ -78,7 +84,7 @@ public static unsafe partial class Gemm
         static abstract int Mr { get; }
         static abstract int Nr { get; }
         static abstract int NarrowNr { get; }
-        static abstract void Tile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
-        static abstract void NarrowTile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+        static abstract void Tile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu);
+        static abstract void NarrowTile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu);
     }
 }

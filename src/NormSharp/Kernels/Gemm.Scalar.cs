@@ -16,20 +16,21 @@ public static unsafe partial class Gemm
         public static int NarrowNr => 4;
 
         /// <summary>No narrower tile here: the 4-wide one serves.</summary>
-        public static void NarrowTile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
-            => Tile(kc, a, b, c, ldc, alpha, beta);
+        public static void NarrowTile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
+            => Tile(kc, a, rs, ss, b, c, ldc, alpha, beta, bias, relu);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Tile(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static void Tile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
         {
             float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
             float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
             float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
             float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-            for (int p = 0; p < kc; p++, a += 4, b += 4)
+            // Row i of the A panel at a + i·rs, step p at + p·ss.
+            for (int p = 0; p < kc; p++, a += ss, b += 4)
             {
                 float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
-                float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+                float a0 = a[0], a1 = a[rs], a2 = a[2 * rs], a3 = a[3 * rs];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
@@ -39,6 +40,14 @@ public static unsafe partial class Gemm
             Update(c + ldc, c10, c11, c12, c13, alpha, beta);
             Update(c + 2 * ldc, c20, c21, c22, c23, alpha, beta);
             Update(c + 3 * ldc, c30, c31, c32, c33, alpha, beta);
+            if (bias != null || relu)
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++)
+                    {
+                        float* v = c + i * ldc + j;
+                        if (bias != null) *v += bias[j];
+                        if (relu && !(*v > 0 || float.IsNaN(*v))) *v = 0;
+                    }
         }
 
         /// <summary>One row of the tile: c = α·acc + β·c (c not read when β = 0).</summary>

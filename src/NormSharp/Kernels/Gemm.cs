@@ -10,7 +10,9 @@ namespace NormSharp.Kernels;
 /// Multiplication", ACM TOMS 2008; BLIS's Zen 4 configuration): K is cut into KC-deep blocks, B into KC×NC
 /// blocks packed into NR-wide panels, A into MC×KC blocks packed into MR-tall panels, and a register-blocked
 /// micro-kernel computes each MR×NR tile of C from one A panel and one B panel (Gemm.Driver.cs,
-/// Gemm.Packing.cs, Gemm.Transpose.cs). The micro-kernel is chosen once per process from the hardware:
+/// Gemm.Packing.cs, Gemm.Transpose.cs); an untransposed A is read in place by full MR-row panels (the micro-kernel
+/// takes a row stride and a step stride, so packed and in-place panels run the same code and give the same bits).
+/// An optional epilogue adds a per-column bias and applies ReLU in the tile stores. The micro-kernel is chosen once per process from the hardware:
 /// AVX-512 12×32 (Gemm.Avx512.cs), AVX2+FMA 6×16 (Gemm.Avx2.cs) or scalar 4×4 (Gemm.Scalar.cs); the
 /// vector ones have a half-width variant for a last panel of at most NR/2 columns. Edge tiles are computed
 /// whole into a scratch tile from zero-padded panels.</para>
@@ -43,6 +45,33 @@ public static unsafe partial class Gemm
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
         => Sgemm(Kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    /// <summary>
+    /// C = act(α·op(A)·op(B) + β·C + bias) with a per-column <paramref name="bias"/> (empty: none) and
+    /// <paramref name="activation"/> applied in the micro-kernel's stores (a Dense layer's y = ReLU(x·Wᵀ + b) in one
+    /// pass over y instead of a bias fill, a product and a ReLU pass). Otherwise as the plain overload.
+    /// </summary>
+    /// <param name="transA">Use Aᵀ: A is stored k×m (row-major) instead of m×k.</param>
+    /// <param name="transB">Use Bᵀ: B is stored n×k instead of k×n.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A, row-major with leading dimension <paramref name="lda"/>.</param>
+    /// <param name="lda">Distance between rows of A as stored (≥ its column count).</param>
+    /// <param name="b">B, row-major with leading dimension <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Distance between rows of B as stored.</param>
+    /// <param name="beta">Scale of the prior C; 0 ignores C entirely.</param>
+    /// <param name="c">C (m×n), row-major with leading dimension <paramref name="ldc"/>; overwritten.</param>
+    /// <param name="ldc">Distance between rows of C (≥ n).</param>
+    /// <param name="bias">n values added to every row of C, or empty.</param>
+    /// <param name="activation">Applied last; <see cref="GemmActivation.Relu"/> keeps NaN, as <see cref="Activations.Relu"/>.</param>
+    /// <remarks>With β = 0 a bias gives exactly the bits of writing the bias into C and calling the plain overload with
+    /// β = 1 (one fused α·acc + bias), and ReLU exactly those of <see cref="Activations.Relu"/> on that result.</remarks>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias, GemmActivation activation)
+        => Sgemm(Kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, activation);
+
     /// <summary>C = α·op(A)·op(B) + β·C on raw pointers, for callers that already hold them (pinned
     /// tensors, workspaces). Same semantics as the span overload; sizes and null pointers are checked, lengths cannot be.</summary>
     /// <remarks>The pointed-to memory must stay valid and fixed for the call; it may be read by several
@@ -69,6 +98,26 @@ public static unsafe partial class Gemm
         }
     }
 
+    /// <summary>Adds the bias to every row and applies the activation: the epilogue of a product with no terms.</summary>
+    private static void ApplyEpilogue(int m, int n, float* c, int ldc, float* bias, bool relu)
+    {
+        if (bias == null && !relu) return;
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (nint)i * ldc, n);
+            if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias, n), row);
+            if (relu) Activations.Relu(row, row);
+        }
+    }
+
+    private static void CheckEpilogue(int biasLength, int n, GemmActivation activation)
+    {
+        if (biasLength != 0 && biasLength != n)
+            throw new ArgumentException($"bias holds {biasLength} floats, C has {n} columns (empty: no bias)", "bias");
+        if (activation is not (GemmActivation.None or GemmActivation.Relu))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "expected None or Relu");
+    }
+
     private static void CheckSizes(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -87,4 +136,14 @@ public static unsafe partial class Gemm
             throw new ArgumentException(
                 $"{name} holds {length} floats but a {rows}×{cols} matrix with leading dimension {ld} needs {needed}", name);
     }
+}
+
+/// <summary>The activation <see cref="Gemm"/> can apply to C in its epilogue.</summary>
+public enum GemmActivation
+{
+    /// <summary>C as computed.</summary>
+    None,
+
+    /// <summary>max(C, 0), NaN kept (as <see cref="Activations.Relu"/> and torch.relu).</summary>
+    Relu,
 }

@@ -23,4 +23,20 @@ public static class GemmReference
                 c[i * ldc + j] = (float)(alpha * sum) + prior;
             }
     }
+
+    /// <summary>C = act(α·op(A)·op(B) + β·C + bias): the plain product, then the per-column bias, then ReLU
+    /// (NaN kept), the definition of <see cref="Gemm"/>'s epilogue overload.</summary>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias, GemmActivation activation)
+    {
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float v = c[i * ldc + j] + (bias.IsEmpty ? 0f : bias[j]);
+                if (activation == GemmActivation.Relu && !(v > 0) && !float.IsNaN(v)) v = 0;
+                c[i * ldc + j] = v;
+            }
+    }
 }

@@ -54,7 +54,14 @@ public sealed class Dense : Module
     /// <summary>The bias b, [out] (state key <c>bias</c>); null without bias.</summary>
     public Parameter? BiasParameter { get; }
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Forward(x, GemmActivation.None);
+
+    /// <summary>
+    /// y = act(x·Wᵀ + b): <see cref="Sequential"/> passes <see cref="GemmActivation.Relu"/> when a <see cref="ReLU"/>
+    /// follows, so the product's stores apply the bias and the ReLU (one pass over y instead of three). The result is
+    /// bit for bit that of <see cref="Forward(Tensor)"/> followed by the ReLU layer.
+    /// </summary>
+    internal Tensor Forward(Tensor x, GemmActivation activation)
     {
         ArgumentNullException.ThrowIfNull(x);
         CheckInput(x.Shape);
@@ -64,22 +71,22 @@ public sealed class Dense : Module
         shape[^1] = OutFeatures;
         var y = Tensor.Ensure(ref _output, shape);
         var ys = y.Span;
+        ReadOnlySpan<float> bias = BiasParameter is null ? default : BiasParameter.Value.Span;
 
-        // y = b (every row), then y += x·Wᵀ in the GEMM's epilogue (β = 1): the bias costs one write of y.
-        float beta = 0f;
-        if (BiasParameter is not null)
-        {
-            var b = BiasParameter.Value.Span;
-            for (int i = 0; i < rows; i++) b.CopyTo(ys.Slice(i * OutFeatures, OutFeatures));
-            beta = 1f;
-        }
-        // One row (a single example, as in serving): y = W·x as a GEMV, which reads W once instead of packing it
-        // into GEMM panels for a 12-row tile with one useful row (Gemv's remarks: ~6× faster at 784 → 500).
         if (rows == 1)
-            Gemv.Sgemv(OutFeatures, InFeatures, WeightParameter.Value.Span, InFeatures, x.Span, beta, ys);
+        {
+            // One row (a single example, as in serving): y = W·x as a GEMV, which reads W once instead of packing it
+            // into GEMM panels for a 12-row tile with one useful row (Gemv's remarks: ~6× faster at 784 → 500).
+            bias.CopyTo(ys);
+            Gemv.Sgemv(OutFeatures, InFeatures, WeightParameter.Value.Span, InFeatures, x.Span, bias.IsEmpty ? 0f : 1f, ys);
+            if (activation == GemmActivation.Relu) Activations.Relu(ys, ys);
+        }
         else
+        {
+            // The bias and the activation ride in the GEMM's epilogue (the same bits as a bias fill and a β = 1 product).
             Gemm.Sgemm(false, true, rows, OutFeatures, InFeatures, 1f, x.Span, InFeatures,
-                WeightParameter.Value.Span, InFeatures, beta, ys, OutFeatures);
+                WeightParameter.Value.Span, InFeatures, 0f, ys, OutFeatures, bias, activation);
+        }
         _input = x;
         return y;
     }

@@ -169,6 +169,112 @@ public class GemmTests
             () => Gemm.Sgemm(false, true, 2, 8, 8, 1f, buffer, 8, new float[60], 8, 0f, buffer, 8)).ParamName);
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void BiasAndReluEpilogueMatchesReference(string kernelName)
+    {
+        var kernel = Parse(kernelName);
+        // Edge tiles (13, 33, 35), narrow last panels (80 = 2·32 + 16), several K blocks (513, 1000: the bias joins the
+        // first block, ReLU the last), shapes split over two threads; β = 0, 1 and 0.5.
+        (int M, int N, int K)[] shapes = [(13, 35, 7), (12, 32, 1), (36, 80, 19), (150, 40, 513), (20, 50, 1000), (300, 301, 260), (97, 33, 3)];
+        var rng = new Rng(17);
+        foreach (int threads in new[] { 1, 2 })
+            KernelSerialCollection.WithThreads(threads, () =>
+            {
+                foreach (var (m, n, k) in shapes)
+                    for (int t = 0; t < 6; t++)
+                    {
+                        bool transA = t % 3 == 1, transB = t % 2 == 1;
+                        float beta = (t % 3) switch { 0 => 0f, 1 => 1f, _ => 0.5f };
+                        var activation = t < 3 ? GemmActivation.Relu : GemmActivation.None;
+                        var a = Approx.Random(rng, m * k);
+                        var b = Approx.Random(rng, k * n);
+                        var bias = Approx.Random(rng, n);
+                        var c = Approx.Random(rng, m * n);
+                        var expected = (float[])c.Clone();
+                        Gemm.Sgemm(kernel, transA, transB, m, n, k, 1f, a, transA ? m : k, b, transB ? k : n, beta, c, n, bias, activation);
+                        GemmReference.Sgemm(transA, transB, m, n, k, 1f, a, transA ? m : k, b, transB ? k : n, beta, expected, n, bias, activation);
+                        string what = $"{kernel} {m}×{n}×{k} β={beta} {activation}, {threads} threads";
+                        Approx.Equal(expected, c, what, rtol: 1e-4f, atol: 2e-6f * k);
+                        if (activation == GemmActivation.Relu) Assert.True(c.All(v => v >= 0), what + ": negative value after ReLU");
+                    }
+            });
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void BiasEpilogueGivesTheBitsOfABiasFilledBetaOneProductAndReluThoseOfTheReluKernel(string kernelName)
+    {
+        // What Dense relies on: y = ReLU(x·Wᵀ + b) in one call is bit for bit the old fill-then-β=1 product and ReLU pass.
+        var kernel = Parse(kernelName);
+        var rng = new Rng(23);
+        foreach (var (m, n, k) in new[] { (500, 100, 200), (37, 45, 785), (12, 16, 3) })
+        {
+            var x = Approx.Random(rng, m * k);
+            var w = Approx.Random(rng, n * k);
+            var bias = Approx.Random(rng, n);
+            var filled = new float[m * n];
+            for (int i = 0; i < m; i++) bias.CopyTo(filled, i * n);
+            Gemm.Sgemm(kernel, false, true, m, n, k, 1f, x, k, w, k, 1f, filled, n);
+            var fused = Approx.Random(rng, m * n); // β = 0: C's old content must not matter
+            Gemm.Sgemm(kernel, false, true, m, n, k, 1f, x, k, w, k, 0f, fused, n, bias, GemmActivation.None);
+            Assert.Equal(filled, fused);
+            var relu = new float[m * n];
+            Activations.Relu(filled, relu);
+            Gemm.Sgemm(kernel, false, true, m, n, k, 1f, x, k, w, k, 0f, fused, n, bias, GemmActivation.Relu);
+            Assert.Equal(relu, fused);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void AReadInPlaceGivesTheBitsOfPackedA(string kernelName)
+    {
+        // An untransposed A is read where it lies (full MR-row panels), a transposed one is packed: the same product
+        // through both paths must agree bit for bit (same fused multiply-adds in the same order), including the
+        // packed last panel (m not a multiple of MR), strides that force packing (lda = 256, 512) and padded rows.
+        var kernel = Parse(kernelName);
+        var rng = new Rng(29);
+        foreach (var (m, n, k, lda) in new[] { (500, 70, 784, 784), (37, 33, 300, 301), (300, 40, 256, 256), (25, 64, 200, 512), (12, 16, 5, 5) })
+            foreach (int threads in new[] { 1, 2 })
+                KernelSerialCollection.WithThreads(threads, () =>
+                {
+                    var a = Approx.Random(rng, m * lda);
+                    var at = new float[k * m];
+                    for (int i = 0; i < m; i++)
+                        for (int p = 0; p < k; p++) at[p * m + i] = a[i * lda + p];
+                    var b = Approx.Random(rng, k * n);
+                    var inPlace = new float[m * n];
+                    var packed = new float[m * n];
+                    Gemm.Sgemm(kernel, false, false, m, n, k, 1f, a, lda, b, n, 0f, inPlace, n);
+                    Gemm.Sgemm(kernel, true, false, m, n, k, 1f, at, m, b, n, 0f, packed, n);
+                    Assert.True(packed.AsSpan().SequenceEqual(inPlace), $"{kernel} {m}×{n}×{k} lda={lda}, {threads} threads");
+                });
+    }
+
+    [Fact]
+    public void EpilogueAppliesToAProductWithNoTermsAndKeepsNaN()
+    {
+        var c = new[] { 1f, -2, 3, -4 };
+        Gemm.Sgemm(false, false, 2, 2, 0, 1f, ReadOnlySpan<float>.Empty, 1, ReadOnlySpan<float>.Empty, 2, 1f, c, 2, [0.5f, -10f], GemmActivation.Relu);
+        Assert.Equal(new[] { 1.5f, 0, 3.5f, 0 }, c);
+        var a = new[] { float.NaN, 1f };
+        var b = new[] { 1f, 1f };
+        var y = new float[1];
+        Gemm.Sgemm(false, false, 1, 1, 2, 1f, a, 2, b, 1, 0f, y, 1, [1f], GemmActivation.Relu);
+        Assert.True(float.IsNaN(y[0]));
+    }
+
+    [Fact]
+    public void RejectsABiasOfTheWrongLength()
+    {
+        var buffer = new float[64];
+        var e = Assert.Throws<ArgumentException>(
+            () => Gemm.Sgemm(false, false, 4, 4, 4, 1f, buffer, 4, buffer, 4, 0f, buffer, 4, new float[3], GemmActivation.None));
+        Assert.Equal("bias", e.ParamName);
+        Assert.Contains("4 columns", e.Message);
+    }
+
     private static int Pick(Rng rng) => rng.NextInt(3) == 0 ? s_edgeSizes[rng.NextInt(s_edgeSizes.Length)] : 1 + rng.NextInt(80);
 
     private static readonly (float Alpha, float Beta)[] s_alphaBeta = [(1f, 0f), (1f, 1f), (-1.5f, 0.25f), (0.5f, -1f), (2f, 1f)];

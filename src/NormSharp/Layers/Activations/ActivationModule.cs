@@ -8,13 +8,25 @@ namespace NormSharp.Layers;
 public abstract class ActivationModule : Module
 {
     private static readonly Tensor s_noGradient = new(0);
-    private Tensor? _output, _gradInput;
+    private Tensor? _output, _gradInput, _fusedOutput;
 
     /// <summary>The input of the last <see cref="Forward"/>.</summary>
     protected Tensor? Input { get; private set; }
 
-    /// <summary>The output of the last <see cref="Forward"/>.</summary>
-    protected Tensor? Output => _output;
+    /// <summary>The output of the last <see cref="Forward"/> (or of the producer that computed it fused).</summary>
+    protected Tensor? Output => _fusedOutput ?? _output;
+
+    /// <summary>
+    /// Records <paramref name="output"/>, computed by the layer before this one with this activation fused into its
+    /// stores, as this layer's input and output, so <see cref="Backward"/> runs as after <see cref="Forward"/>. Only for
+    /// activations whose derivative reads the output alone (ReLU: f′ = [y &gt; 0]), as the input is not kept.
+    /// </summary>
+    private protected Tensor AdoptFusedOutput(Tensor output)
+    {
+        _fusedOutput = output;
+        Input = output;
+        return output;
+    }
 
     public sealed override Tensor Forward(Tensor x)
     {
@@ -23,20 +35,22 @@ public abstract class ActivationModule : Module
         var y = Tensor.Ensure(ref _output, x.Shape);
         Apply(x.Span, y.Span);
         Input = x;
+        _fusedOutput = null;
         return y;
     }
 
     public sealed override Tensor Backward(Tensor gradOutput)
     {
         ArgumentNullException.ThrowIfNull(gradOutput);
-        if (Input is null || _output is null) throw new InvalidOperationException($"{Describe()}: Backward called before Forward");
-        if (!gradOutput.HasShape(_output.Shape))
+        var output = Output;
+        if (Input is null || output is null) throw new InvalidOperationException($"{Describe()}: Backward called before Forward");
+        if (!gradOutput.HasShape(output.Shape))
             throw new ArgumentException(
-                $"{Describe()}: output gradient {gradOutput.ShapeString()} does not match the output {_output.ShapeString()}", nameof(gradOutput));
+                $"{Describe()}: output gradient {gradOutput.ShapeString()} does not match the output {output.ShapeString()}", nameof(gradOutput));
         AccumulateParameterGradients(Input, gradOutput);
         if (!NeedsInputGradient) return s_noGradient;
-        var dx = Tensor.Ensure(ref _gradInput, _output.Shape);
-        InputGradient(Input.Span, _output.Span, gradOutput.Span, dx.Span);
+        var dx = Tensor.Ensure(ref _gradInput, output.Shape);
+        InputGradient(Input.Span, output.Span, gradOutput.Span, dx.Span);
         return dx;
     }
 
