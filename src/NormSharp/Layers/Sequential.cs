@@ -25,18 +25,24 @@ public sealed class Sequential : Module
         return this;
     }
 
-    /// <summary>Runs the layers in order. A <see cref="Dense"/> directly followed by a <see cref="ReLU"/> runs as one
+    /// <summary>Runs the layers in order. A <see cref="Dense"/> followed by a <see cref="ReLU"/>, directly or across
+    /// <see cref="Identity"/> layers (where <see cref="Inference.BatchNormFolding"/> left a folded BN), runs as one
     /// product with the bias and the ReLU in its epilogue (the same bits; the ReLU layer keeps the result for its
-    /// backward), which saves two passes over the activations.</summary>
+    /// backward, the stateless identities are skipped), which saves two passes over the activations.</summary>
     public override Tensor Forward(Tensor x)
     {
         for (int i = 0; i < _layers.Count; i++)
         {
-            if (_layers[i] is Dense dense && i + 1 < _layers.Count && _layers[i + 1] is ReLU relu)
+            if (_layers[i] is Dense dense)
             {
-                x = relu.AdoptFused(dense.Forward(x, Kernels.GemmActivation.Relu));
-                i++;
-                continue;
+                int next = i + 1;
+                while (next < _layers.Count && _layers[next] is Identity) next++;
+                if (next < _layers.Count && _layers[next] is ReLU relu)
+                {
+                    x = relu.AdoptFused(dense.Forward(x, Kernels.GemmActivation.Relu));
+                    i = next;
+                    continue;
+                }
             }
             x = _layers[i].Forward(x);
         }

@@ -5,7 +5,7 @@ namespace NormSharp.Tests.Layers;
 
 /// <summary><see cref="Sequential"/>'s Dense → ReLU fusion (bias and ReLU in the GEMM's epilogue): the output, the
 /// parameter gradients and the input gradient are bit for bit those of the layers run one by one, for batches and
-/// single rows, with and without bias, in training and eval mode; the fused pair still passes finite differences.</summary>
+/// single rows, with and without bias, in training and eval mode, directly and across an Identity (a folded BN); the fused pair still passes finite differences.</summary>
 [Collection(KernelSerialCollection.Name)]
 public class SequentialFusionTests
 {
@@ -66,6 +66,7 @@ public class SequentialFusionTests
         Assert.Equal(z.ToArray().Select(v => v > 0 ? 1f : 0f).ToArray(), dx.ToArray());
     }
 
+    // The second pair has an Identity between Dense and ReLU, as a folded BN leaves it.
     private static Sequential Net(bool bias) => new(
-        new Dense(37, 24, bias, new Rng(1)), new ReLU(), new Dense(24, 16, bias, new Rng(2)), new ReLU(), new Dense(16, 10, bias, new Rng(3)));
+        new Dense(37, 24, bias, new Rng(1)), new ReLU(), new Dense(24, 16, bias, new Rng(2)), new Identity(), new ReLU(), new Dense(16, 10, bias, new Rng(3)));
 }
