@@ -1,3 +1,4 @@
+using NormSharp.Inference;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
@@ -16,13 +17,16 @@ namespace NormSharp.Bench;
 /// <remarks>
 /// <para>Both engines get the same thread count, the same input array and pre-allocated outputs; warm-up calls
 /// (≥ 50 and ≥ 0.5 s per engine: tiered JIT, workspaces, ORT's arenas) are excluded. A round times a block of
-/// calls for each engine in turn (NormSharp, ORT folded, ORT unfolded, then again), so load from other
+/// calls for each engine in turn (NormSharp's <see cref="InferenceModel"/> of the folded model, which packs the weights
+/// once as ORT does when it creates a session, the folded model's plain <c>Module.Forward</c>, ORT folded, ORT unfolded,
+/// then again), so load from other
 /// processes hits all of them alike; the block is sized so it lasts ≥ ~5 ms (batch 1 calls take microseconds).
 /// Each ORT block runs in a fresh session (see <see cref="OrtEngine"/>: idle ORT workers spin and would steal a
 /// core from the other engines); <c>--ort-persistent</c> keeps one session per export instead.
 /// Per engine the minimum (the least disturbed figure) and the median ms per call are reported, and the
 /// ratio ORT ms / NormSharp ms (above 1: NormSharp faster), with its range over rounds.</para>
-/// <para>The outputs are compared (max |difference| between NormSharp's folded forward, ORT on either export
+/// <para>The outputs are compared (InferenceModel and Forward must agree bit for bit; max |difference| between
+/// NormSharp's folded output, ORT on either export
 /// and NormSharp's unfolded forward), so the timings are of the same computation; the managed bytes NormSharp
 /// allocates per call are counted on the calling thread.</para>
 /// </remarks>
@@ -61,8 +65,8 @@ internal static class OrtComparison
             $"# ort: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {LoadAverage()}; " +
             $".NET {Environment.Version}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {threads} thread(s), {rounds} interleaved rounds; " +
             $"ORT workers {(spin ? "spin (ORT's default)" : "do not spin")}, {(persistent ? "persistent sessions" : "a fresh session per block")}"));
-        Console.WriteLine("| workload | NormSharp folded min / median | ORT folded min / median | ratio ORT/NS min, median (per-round range) | NormSharp ex/s (median) | ORT ex/s (median) | ORT unfolded min / median | max abs diff NS–ORT (NS–ORT unfolded, folded–unfolded) / max abs logit | NS bytes/call |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| workload | NormSharp InferenceModel min / median | ORT folded min / median | ratio ORT/NS min, median (per-round range) | NormSharp ex/s (median) | ORT ex/s (median) | NormSharp Module.Forward min / median (ratio min) | ORT unfolded min / median | max abs diff NS–ORT (NS–ORT unfolded, folded–unfolded) / max abs logit | NS bytes/call |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var workloads = OrtWorkload.Standard();
         foreach (var w in workloads) Console.WriteLine(Measure(w, settings));
         Console.WriteLine($"# load after: {LoadAverage()}");
@@ -114,36 +118,44 @@ internal static class OrtComparison
     {
         using var folded = new OrtEngine(w.FoldedOnnx, w, settings);
         using var unfolded = new OrtEngine(w.UnfoldedOnnx, w, settings);
-        Tensor? nsOutput = null;
-        Action ns = () => nsOutput = w.Folded.Forward(w.Input);
+        // NormSharp's inference path: the folded model prepared once (InferenceModel: weights packed, as ORT packs
+        // them when it creates a session); its plain Module.Forward is timed beside it.
+        using var prepared = InferenceModel.Create(w.Folded);
+        Tensor? nsOutput = null, forwardOutput = null;
+        Action ns = () => nsOutput = prepared.Run(w.Input);
+        Action forward = () => forwardOutput = w.Folded.Forward(w.Input);
 
-        double callMs = Math.Min(WarmUp(ns), Math.Min(WarmUp(folded.Runner.Run), WarmUp(unfolded.Runner.Run)));
+        double callMs = Math.Min(Math.Min(WarmUp(ns), WarmUp(forward)), Math.Min(WarmUp(folded.Runner.Run), WarmUp(unfolded.Runner.Run)));
         if (!settings.PersistentSessions) { folded.Dispose(); unfolded.Dispose(); }
         int reps = (int)Math.Clamp(Math.Ceiling(BlockMs / callMs), 1, 10_000);
         int rounds = settings.Rounds;
-        double[] nsTimes = new double[rounds], ortTimes = new double[rounds], unfoldedTimes = new double[rounds];
+        double[] nsTimes = new double[rounds], forwardTimes = new double[rounds], ortTimes = new double[rounds], unfoldedTimes = new double[rounds];
         long allocated = 0;
         for (int r = 0; r < rounds; r++)
         {
             long bytes = GC.GetAllocatedBytesForCurrentThread();
             nsTimes[r] = TimeBlock(ns, reps);
             allocated += GC.GetAllocatedBytesForCurrentThread() - bytes;
+            forwardTimes[r] = TimeBlock(forward, reps);
             ortTimes[r] = folded.TimeBlock(reps);
             unfoldedTimes[r] = unfolded.TimeBlock(reps);
         }
 
         var nsOut = nsOutput!.Span;
+        if (!nsOut.SequenceEqual(forwardOutput!.Span))
+            throw new InvalidOperationException($"{w.Name}: InferenceModel.Run and Module.Forward differ");
         var withBn = w.WithBatchNorm.Forward(w.Input).Span;
         double diffFolded = MaxAbsDiff(nsOut, folded.LastOutput), diffUnfolded = MaxAbsDiff(nsOut, unfolded.LastOutput);
         double diffNs = MaxAbsDiff(nsOut, withBn);
         var ratios = ortTimes.Zip(nsTimes, (o, n) => o / n).Order().ToArray();
         var (nsMin, nsMed) = MinMedian(nsTimes);
         var (ortMin, ortMed) = MinMedian(ortTimes);
+        var (fwMin, fwMed) = MinMedian(forwardTimes);
         var (unMin, unMed) = MinMedian(unfoldedTimes);
         return string.Create(CultureInfo.InvariantCulture,
             $"| {w.Name} | {nsMin:F3} / {nsMed:F3} ms | {ortMin:F3} / {ortMed:F3} ms | " +
             $"**{ortMin / nsMin:F2}×**, {ortMed / nsMed:F2}× ({ratios[0]:F2}–{ratios[^1]:F2}) | " +
-            $"{w.Batch * 1000 / nsMed:N0} | {w.Batch * 1000 / ortMed:N0} | {unMin:F3} / {unMed:F3} ms | " +
+            $"{w.Batch * 1000 / nsMed:N0} | {w.Batch * 1000 / ortMed:N0} | {fwMin:F3} / {fwMed:F3} ms ({ortMin / fwMin:F2}×) | {unMin:F3} / {unMed:F3} ms | " +
             $"{diffFolded:E1} ({diffUnfolded:E1}, {diffNs:E1}) / {MathF.Abs(TensorPrimitives.MaxMagnitude(nsOut)):F2} | {allocated / ((double)rounds * reps):F0} |");
     }
 

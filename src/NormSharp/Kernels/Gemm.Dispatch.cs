@@ -53,7 +53,8 @@ public static unsafe partial class Gemm
     }
 
     private static void Run(MicroKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias = null, bool relu = false)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias = null, bool relu = false,
+        GemmPackedB? packedB = null)
     {
         if (k == 0 || alpha == 0)
         {
@@ -61,7 +62,8 @@ public static unsafe partial class Gemm
             ApplyEpilogue(m, n, c, ldc, bias, relu);
             return;
         }
-        var problem = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
+        var problem = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu,
+            packedB is null ? null : packedB.Data, packedB?.Panels ?? 0);
         switch (kernel)
         {
             case MicroKernel.Avx512: RunParallel<Avx512Kernel>(problem); break;

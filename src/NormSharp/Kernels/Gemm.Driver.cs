@@ -16,7 +16,8 @@ public static unsafe partial class Gemm
 
     /// <summary>The arguments of one call, carried to every chunk (raw pointers: the memory is pinned by the caller).</summary>
     private readonly struct Problem(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias, bool relu)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias, bool relu,
+        float* prepackedB = null, int panels = 0)
     {
         public readonly bool TransA = transA, TransB = transB, Relu = relu;
         public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
@@ -25,6 +26,10 @@ public static unsafe partial class Gemm
 
         /// <summary>Per column of C, added by the first K block (null: none).</summary>
         public readonly float* Bias = bias;
+
+        /// <summary>B already in panels (<see cref="GemmPackedB"/>; null: pack per call) and its panels per K block.</summary>
+        public readonly float* PrepackedB = prepackedB;
+        public readonly int Panels = panels;
     }
 
     /// <summary>
@@ -50,7 +55,9 @@ public static unsafe partial class Gemm
                 float beta = block == 0 ? p.Beta : 1f;
                 float* bias = block == 0 ? p.Bias : null;
                 bool relu = p.Relu && block == kBlocks - 1;
-                PackB<TKernel>(p, pc, jc, kc, nc, packedB);
+                // A prepacked B holds every block's panels: block pc starts at pc·panels·NR, panel jc/NR of it at jc·kc.
+                float* blockB = p.PrepackedB != null ? p.PrepackedB + (nint)pc * p.Panels * nr + (nint)jc * kc : packedB;
+                if (p.PrepackedB == null) PackB<TKernel>(p, pc, jc, kc, nc, packedB);
                 for (int ic = m0; ic < m1; ic += BlockM)
                 {
                     int mc = Math.Min(BlockM, m1 - ic);
@@ -71,7 +78,7 @@ public static unsafe partial class Gemm
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int cols = Math.Min(nr, nc - jr);
-                            float* panelB = packedB + (nint)jr * kc;
+                            float* panelB = blockB + (nint)jr * kc;
                             bool narrow = PanelWidth<TKernel>(cols) != nr;
                             float* tileBias = bias == null ? null : bias + jc + jr;
                             if (rows == mr && cols == nr)

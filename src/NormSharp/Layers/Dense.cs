@@ -54,6 +54,10 @@ public sealed class Dense : Module
     /// <summary>The bias b, [out] (state key <c>bias</c>); null without bias.</summary>
     public Parameter? BiasParameter { get; }
 
+    /// <summary>Prepared copies of the weight, set only on the private snapshot of an <see cref="Inference.InferenceModel"/>
+    /// (whose weights never change afterwards); null otherwise.</summary>
+    internal DenseInferenceWeights? InferenceWeights { get; set; }
+
     public override Tensor Forward(Tensor x) => Forward(x, GemmActivation.None);
 
     /// <summary>
@@ -73,13 +77,19 @@ public sealed class Dense : Module
         var ys = y.Span;
         ReadOnlySpan<float> bias = BiasParameter is null ? default : BiasParameter.Value.Span;
 
+        var prepared = InferenceWeights;
         if (rows == 1)
         {
             // One row (a single example, as in serving): y = W·x as a GEMV, which reads W once instead of packing it
             // into GEMM panels for a 12-row tile with one useful row (Gemv's remarks: ~6× faster at 784 → 500).
             bias.CopyTo(ys);
-            Gemv.Sgemv(OutFeatures, InFeatures, WeightParameter.Value.Span, InFeatures, x.Span, bias.IsEmpty ? 0f : 1f, ys);
+            var w = prepared is null ? WeightParameter.Value.Span : prepared.AlignedWeight;
+            Gemv.Sgemv(OutFeatures, InFeatures, w, InFeatures, x.Span, bias.IsEmpty ? 0f : 1f, ys);
             if (activation == GemmActivation.Relu) Activations.Relu(ys, ys);
+        }
+        else if (prepared is not null)
+        {
+            Gemm.Sgemm(false, rows, OutFeatures, InFeatures, 1f, x.Span, InFeatures, prepared.PackedWeight, 0f, ys, OutFeatures, bias, activation);
         }
         else
         {
