@@ -19,7 +19,7 @@ namespace NormSharp.Kernels;
 /// <see cref="Grain"/> multiply-adds); every output is one dot product whatever the chunking, so results
 /// do not depend on the thread count. They may differ from a GEMM's in the last bits (another summation order).</para>
 /// </remarks>
-public static unsafe class Gemv
+public static unsafe partial class Gemv
 {
     /// <summary>Multiply-adds per chunk below which one thread does the whole product (~3 µs of work).</summary>
     public const long Grain = 1L << 16;

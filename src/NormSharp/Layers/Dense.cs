@@ -83,8 +83,9 @@ public sealed class Dense : Module
             // One row (a single example, as in serving): y = W·x as a GEMV, which reads W once instead of packing it
             // into GEMM panels for a 12-row tile with one useful row (Gemv's remarks: ~6× faster at 784 → 500).
             bias.CopyTo(ys);
-            var w = prepared is null ? WeightParameter.Value.Span : prepared.AlignedWeight;
-            Gemv.Sgemv(OutFeatures, InFeatures, w, InFeatures, x.Span, bias.IsEmpty ? 0f : 1f, ys);
+            float beta = bias.IsEmpty ? 0f : 1f;
+            if (prepared is { Interleaved: true }) Gemv.SgemvInterleaved(OutFeatures, InFeatures, prepared.GemvWeight, x.Span, beta, ys);
+            else Gemv.Sgemv(OutFeatures, InFeatures, prepared is null ? WeightParameter.Value.Span : prepared.GemvWeight, InFeatures, x.Span, beta, ys);
             if (activation == GemmActivation.Relu) Activations.Relu(ys, ys);
         }
         else if (prepared is not null)

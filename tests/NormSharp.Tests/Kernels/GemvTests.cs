@@ -63,6 +63,31 @@ public class GemvTests
     }
 
     [Fact]
+    public void InterleavedLayoutGivesTheBitsOfTheRowMajorKernel()
+    {
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) return; // the interleaved kernel needs Vector512 (its callers fall back)
+        var rng = new Rng(9);
+        foreach (var (m, n) in s_shapes.Concat([(6, 16), (7, 33), (4, 784), (2, 3)]))
+            foreach (float beta in new[] { 0f, 1f, 0.5f })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    int lda = n + 3;
+                    var a = Approx.Random(rng, Math.Max(1, m * lda));
+                    var x = Approx.Random(rng, n);
+                    var expected = Approx.Random(rng, m);
+                    var actual = (float[])expected.Clone();
+                    var interleaved = new float[Gemv.InterleavedLength(m, n)];
+                    Gemv.Interleave(m, n, a, lda, interleaved);
+                    KernelSerialCollection.WithThreads(threads, () =>
+                    {
+                        Gemv.Sgemv(true, m, n, a, lda, x, beta, expected);
+                        Gemv.SgemvInterleaved(m, n, interleaved, x, beta, actual);
+                    });
+                    Assert.True(expected.AsSpan().SequenceEqual(actual), $"{m}×{n} β {beta}, {threads} threads");
+                }
+    }
+
+    [Fact]
     public void RejectsBadArguments()
     {
         var a = new float[12];
