@@ -19,11 +19,7 @@ public static unsafe partial class Gemv
     /// </summary>
     public static void Interleave(int m, int n, ReadOnlySpan<float> a, int lda, Span<float> interleaved)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfLessThan(lda, Math.Max(1, n));
-        if (m > 0 && n > 0 && a.Length < (long)(m - 1) * lda + n)
-            throw new ArgumentException($"a holds {a.Length} floats but a {m}×{n} matrix with leading dimension {lda} needs {(long)(m - 1) * lda + n}", nameof(a));
+        CheckMatrix(m, n, a.Length, lda);
         if (interleaved.Length < InterleavedLength(m, n))
             throw new ArgumentException($"interleaved holds {interleaved.Length} floats, needs {InterleavedLength(m, n)}", nameof(interleaved));
         var layout = new Layout(m, n);
@@ -45,8 +41,7 @@ public static unsafe partial class Gemv
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         if (interleaved.Length < InterleavedLength(m, n))
             throw new ArgumentException($"interleaved holds {interleaved.Length} floats, needs {InterleavedLength(m, n)}", nameof(interleaved));
-        if (x.Length < n) throw new ArgumentException($"x holds {x.Length} floats, needs {n}", nameof(x));
-        if (y.Length < m) throw new ArgumentException($"y holds {y.Length} floats, needs {m}", nameof(y));
+        CheckVectors(m, n, x.Length, y.Length);
         if (m == 0) return;
         fixed (float* pa = interleaved)
         fixed (float* px = x)

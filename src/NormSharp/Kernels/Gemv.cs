@@ -44,13 +44,8 @@ public static unsafe partial class Gemv
     internal static void Sgemv(bool wide, int m, int n, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> x, float beta, Span<float> y)
     {
         if (wide && !Vector512.IsHardwareAccelerated) throw new PlatformNotSupportedException("Vector512 is not accelerated here");
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfLessThan(lda, Math.Max(1, n));
-        if (m > 0 && n > 0 && a.Length < (long)(m - 1) * lda + n)
-            throw new ArgumentException($"a holds {a.Length} floats but a {m}×{n} matrix with leading dimension {lda} needs {(long)(m - 1) * lda + n}", nameof(a));
-        if (x.Length < n) throw new ArgumentException($"x holds {x.Length} floats, needs {n}", nameof(x));
-        if (y.Length < m) throw new ArgumentException($"y holds {y.Length} floats, needs {m}", nameof(y));
+        CheckMatrix(m, n, a.Length, lda);
+        CheckVectors(m, n, x.Length, y.Length);
         if (m == 0) return;
         fixed (float* pa = a)
         fixed (float* px = x)
@@ -60,6 +55,23 @@ public static unsafe partial class Gemv
             if (body.Chunks == 1) body.Execute(0);
             else ParallelRunner.For(body.Chunks, body);
         }
+    }
+
+    /// <summary>Sizes and a row-major m×n matrix of <paramref name="length"/> floats with leading dimension lda.</summary>
+    private static void CheckMatrix(int m, int n, int length, int lda)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lda, Math.Max(1, n));
+        if (m > 0 && n > 0 && length < (long)(m - 1) * lda + n)
+            throw new ArgumentException($"a holds {length} floats but a {m}×{n} matrix with leading dimension {lda} needs {(long)(m - 1) * lda + n}", "a");
+    }
+
+    /// <summary>x of at least n and y of at least m floats.</summary>
+    private static void CheckVectors(int m, int n, int xLength, int yLength)
+    {
+        if (xLength < n) throw new ArgumentException($"x holds {xLength} floats, needs {n}", "x");
+        if (yLength < m) throw new ArgumentException($"y holds {yLength} floats, needs {m}", "y");
     }
 
     /// <summary>One chunk per thread once every chunk holds at least <see cref="Grain"/> multiply-adds. Equal chunks,
