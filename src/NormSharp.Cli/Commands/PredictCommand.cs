@@ -3,6 +3,7 @@ using System.Globalization;
 using NormSharp.Cli.Data;
 using NormSharp.Data;
 using NormSharp.Data.Fetching;
+using NormSharp.Inference;
 using NormSharp.Kernels;
 using NormSharp.Layers;
 using NormSharp.Serialization;
@@ -46,6 +47,8 @@ internal static class PredictCommand
         var layout = ModelFiles.FirstLayer(model) is Conv2d ? ImageLayout.Image : ImageLayout.Flatten;
         var (dataset, classNames) = LoadData(dataName, split, layout, dataDir);
 
+        // Prepared once for all batches (weights packed, as a serving session would); the same bits as model.Forward.
+        using var prepared = InferenceModel.Create(model);
         int count = dataset.Count, classes = -1;
         var predictions = new int[count];
         var loader = new DataLoader(dataset, batchSize, shuffle: false);
@@ -56,7 +59,7 @@ internal static class PredictCommand
             Tensor y;
             try
             {
-                y = model.Forward(x);
+                y = prepared.Run(x);
             }
             catch (ArgumentException e)
             {
