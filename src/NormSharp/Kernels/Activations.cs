@@ -126,7 +126,8 @@ public static partial class Activations
             throw new ArgumentException($"activation spans differ in length: {a}, {b} and {result}");
     }
 
-    private readonly struct ReluOp : IUnaryOp
+    /// <summary>ReLU on one value or one vector, NaN kept: the layer's kernel and the GEMM epilogue share it.</summary>
+    internal readonly struct ReluOp : IUnaryOp
     {
         // x > 0 ? x : (x is NaN ? x : 0): ConditionalSelect on (x > 0) | (x != x) keeps NaN like torch.relu.
         public float Invoke(float x) => x > 0 || float.IsNaN(x) ? x : 0f;

@@ -133,7 +133,7 @@ public static unsafe partial class Gemm
                 var prior = _betaScalar == 1 ? Vector256.Load(c) : Vector256.Load(c) * _beta;
                 v = Fma.MultiplyAdd(acc, _alpha, _bias ? prior + bias : prior);
             }
-            if (_relu) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v, Vector256<float>.Zero);
+            if (_relu) v = default(Activations.ReluOp).Invoke(v);
             return v;
         }
     }

@@ -176,7 +176,7 @@ public static unsafe partial class Gemm
                 var prior = _betaScalar == 1 ? Vector512.Load(c) : Vector512.Load(c) * _beta;
                 v = Avx512F.FusedMultiplyAdd(acc, _alpha, _bias ? prior + bias : prior);
             }
-            if (_relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v, Vector512<float>.Zero);
+            if (_relu) v = default(Activations.ReluOp).Invoke(v);
             return v;
         }
     }

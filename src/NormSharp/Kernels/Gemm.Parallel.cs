@@ -9,8 +9,8 @@ public static unsafe partial class Gemm
     /// <summary>
     /// Cuts C into one slice per thread along N or M and runs <see cref="ComputeSlice{TKernel}"/> on each.
     /// Splitting N makes every thread read all of A (packing it where it is not read in place); splitting M makes every
-    /// thread pack all of B, unless B is prepacked. N is split when it is at least M and B is packed per call. Slice borders fall on multiples of the tile size and depend only on the sizes and
-    /// <see cref="ParallelRunner.Threads"/>; K is never split, so no thread count changes a result bit.
+    /// thread pack all of B, unless B is prepacked. N is split when it is at least M and B is packed per call. Slice
+    /// borders fall on multiples of the tile size and depend only on the sizes and <see cref="ParallelRunner.Threads"/>; K is never split, so no thread count changes a result bit.
     /// </summary>
     private static void RunParallel<TKernel>(in Problem p) where TKernel : struct, IMicroKernel
     {

@@ -46,7 +46,7 @@ public static unsafe partial class Gemm
                     {
                         float* v = c + i * ldc + j;
                         if (bias != null) *v += bias[j];
-                        if (relu && !(*v > 0 || float.IsNaN(*v))) *v = 0;
+                        if (relu) *v = default(Activations.ReluOp).Invoke(*v);
                     }
         }
 

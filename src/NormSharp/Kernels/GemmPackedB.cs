@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace NormSharp.Kernels;
 
 /// <summary>
@@ -11,10 +9,10 @@ namespace NormSharp.Kernels;
 /// </summary>
 /// <remarks>Layout: for each K block of the product (the blocks depend on k alone), the ⌈n/NR⌉ panels of NR columns
 /// one after the other, kc·NR floats each (the last one NarrowNr wide when it fits, zero-padded), in 64-byte aligned
-/// native memory freed by <see cref="Dispose"/> or the finalizer. A snapshot: later changes to B are not seen.</remarks>
+/// native memory (<see cref="AlignedFloats"/>) freed by <see cref="Dispose"/> or its finalizer. A snapshot: later changes to B are not seen.</remarks>
 public sealed unsafe class GemmPackedB : IDisposable
 {
-    private float* _data;
+    private readonly AlignedFloats _data;
 
     internal GemmPackedB(Gemm.MicroKernel kernel, int k, int n, int panels, int nr)
     {
@@ -22,8 +20,7 @@ public sealed unsafe class GemmPackedB : IDisposable
         K = k;
         N = n;
         Panels = panels;
-        long floats = Math.Max(1L, (long)panels * nr * k);
-        _data = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+        _data = new AlignedFloats((long)panels * nr * k);
     }
 
     /// <summary>Rows of op(B) (the product's k).</summary>
@@ -38,20 +35,7 @@ public sealed unsafe class GemmPackedB : IDisposable
     /// <summary>NR-wide panels per K block.</summary>
     internal int Panels { get; }
 
-    internal float* Data => _data != null ? _data : throw new ObjectDisposedException(nameof(GemmPackedB));
+    internal float* Data => _data.Pointer;
 
-    public void Dispose()
-    {
-        Free();
-        GC.SuppressFinalize(this);
-    }
-
-    ~GemmPackedB() => Free();
-
-    private void Free()
-    {
-        if (_data == null) return;
-        NativeMemory.AlignedFree(_data);
-        _data = null;
-    }
+    public void Dispose() => _data.Dispose();
 }

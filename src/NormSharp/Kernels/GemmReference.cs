@@ -32,11 +32,11 @@ public static class GemmReference
     {
         Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float v = c[i * ldc + j] + (bias.IsEmpty ? 0f : bias[j]);
-                if (activation == GemmActivation.Relu && !(v > 0) && !float.IsNaN(v)) v = 0;
-                c[i * ldc + j] = v;
-            }
+        {
+            var row = c.Slice(i * ldc, n);
+            if (!bias.IsEmpty)
+                for (int j = 0; j < n; j++) row[j] += bias[j];
+            if (activation == GemmActivation.Relu) ActivationReference.Relu(row, row);
+        }
     }
 }

@@ -84,8 +84,8 @@ public sealed class Dense : Module
             // into GEMM panels for a 12-row tile with one useful row (Gemv's remarks: ~6× faster at 784 → 500).
             bias.CopyTo(ys);
             float beta = bias.IsEmpty ? 0f : 1f;
-            if (prepared is { Interleaved: true }) Gemv.SgemvInterleaved(OutFeatures, InFeatures, prepared.GemvWeight, x.Span, beta, ys);
-            else Gemv.Sgemv(OutFeatures, InFeatures, prepared is null ? WeightParameter.Value.Span : prepared.GemvWeight, InFeatures, x.Span, beta, ys);
+            if (prepared is not null) prepared.MultiplyVector(x.Span, beta, ys);
+            else Gemv.Sgemv(OutFeatures, InFeatures, WeightParameter.Value.Span, InFeatures, x.Span, beta, ys);
             if (activation == GemmActivation.Relu) Activations.Relu(ys, ys);
         }
         else if (prepared is not null)

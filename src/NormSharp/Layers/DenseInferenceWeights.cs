@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using NormSharp.Kernels;
 
 namespace NormSharp.Layers;
@@ -11,45 +10,35 @@ namespace NormSharp.Layers;
 /// array, 44.5–45.2 aligned, 38.7–44.2 aligned and interleaved. All give the bits of the unprepared products. A
 /// snapshot of W when built.
 /// </summary>
-internal sealed unsafe class DenseInferenceWeights : IDisposable
+internal sealed class DenseInferenceWeights : IDisposable
 {
-    private float* _aligned;
-    private readonly int _length;
+    private readonly AlignedFloats _gemvWeight;
+    private readonly bool _interleaved = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+    private readonly int _out, _in;
 
     public DenseInferenceWeights(Dense dense)
     {
         var w = dense.WeightParameter.Value.Span;
-        _length = w.Length;
-        PackedWeight = Gemm.PackB(true, dense.InFeatures, dense.OutFeatures, w, dense.InFeatures);
-        _aligned = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, _length) * sizeof(float), 64);
-        Interleaved = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
-        if (Interleaved) Gemv.Interleave(dense.OutFeatures, dense.InFeatures, w, dense.InFeatures, new Span<float>(_aligned, _length));
-        else w.CopyTo(new Span<float>(_aligned, _length));
+        (_out, _in) = (dense.OutFeatures, dense.InFeatures);
+        PackedWeight = Gemm.PackB(true, _in, _out, w, _in);
+        _gemvWeight = new AlignedFloats(w.Length);
+        if (_interleaved) Gemv.Interleave(_out, _in, w, _in, _gemvWeight.Span);
+        else w.CopyTo(_gemvWeight.Span);
     }
-
-    /// <summary>Whether <see cref="GemvWeight"/> is in <see cref="Gemv.Interleave"/>'s layout (else row-major W).</summary>
-    public bool Interleaved { get; }
 
     /// <summary>Wᵀ in GEMM panels (k = in, n = out).</summary>
     public GemmPackedB PackedWeight { get; }
 
-    /// <summary>W for the GEMV, 64-byte aligned: interleaved (<see cref="Interleaved"/>) or row-major [out, in].</summary>
-    public ReadOnlySpan<float> GemvWeight =>
-        _aligned != null ? new ReadOnlySpan<float>(_aligned, _length) : throw new ObjectDisposedException(nameof(DenseInferenceWeights));
+    /// <summary>y = W·x + β·y from the aligned copy, through the kernel its layout was made for.</summary>
+    public void MultiplyVector(ReadOnlySpan<float> x, float beta, Span<float> y)
+    {
+        if (_interleaved) Gemv.SgemvInterleaved(_out, _in, _gemvWeight.Span, x, beta, y);
+        else Gemv.Sgemv(_out, _in, _gemvWeight.Span, _in, x, beta, y);
+    }
 
     public void Dispose()
     {
         PackedWeight.Dispose();
-        Free();
-        GC.SuppressFinalize(this);
-    }
-
-    ~DenseInferenceWeights() => Free();
-
-    private void Free()
-    {
-        if (_aligned == null) return;
-        NativeMemory.AlignedFree(_aligned);
-        _aligned = null;
+        _gemvWeight.Dispose();
     }
 }
