@@ -13,16 +13,15 @@ public static unsafe partial class BatchNorm
 
     /// <summary>
     /// Whether <see cref="ForwardTraining"/> and <see cref="BackwardTraining"/> apply to this shape: enough
-    /// column strips ([N, C]) or channels (planar) to share out, or a batch small enough for one thread.
+    /// column strips ([N, C]) to share out, any planar batch (its planes are shared out), or a batch small enough for
+    /// one thread.
     /// Decided by the shape alone, so a layer's numerics never depend on the thread count.
     /// </summary>
     public static bool FusedApplies(int n, int channels, int spatial)
     {
-        if ((long)n * channels * spatial < Grain) return true;
-        // Planar: a channel's x and dy overflow L2 at LeNet's sizes and six channels share out badly over
-        // threads, so large planar batches run the float-run reductions block-parallel beside the element-wise
-        // passes instead (measured: no faster fused at 256×6×24×24 and 28×28 on 2 threads).
-        return spatial == 1 && (channels + ColumnsPerChunk - 1) / ColumnsPerChunk >= 4;
+        // Planar: parties share out the planes (BatchNorm.FusedPlaneParties.cs), whatever the channel count.
+        if (spatial > 1 || (long)n * channels * spatial < Grain) return true;
+        return (channels + ColumnsPerChunk - 1) / ColumnsPerChunk >= 4;
     }
 
     /// <summary>Whether a layer's statistics and backward sums for this shape come from <see cref="TrainingStatistics"/>
@@ -70,7 +69,14 @@ public static unsafe partial class BatchNorm
         fixed (double* pm = mean) fixed (double* pq = m2) fixed (double* pi = invstd) fixed (float* pa = alpha) fixed (float* ps = shift)
         {
             var shape = new FusedShape(n, channels, spatial);
-            RunFused(shape, new FusedForwardBody(shape, px, py, gamma.IsEmpty ? null : pg, beta.IsEmpty ? null : pb, eps, pm, pq, pi, pa, ps));
+            float* g = gamma.IsEmpty ? null : pg, bt = beta.IsEmpty ? null : pb;
+            if (spatial > 1)
+            {
+                fixed (double* partials = Scratch(2 * channels * Blocks(shape)))
+                    ParallelRunner.Together(PlaneParties(shape), new PlanePartyForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, partials));
+                return;
+            }
+            RunFused(shape, new FusedForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps));
         }
     }
 
@@ -101,6 +107,12 @@ public static unsafe partial class BatchNorm
         fixed (double* pg = sumDy) fixed (double* pp = sumDyXmu) fixed (float* pb = b) fixed (float* pk = k)
         {
             var shape = new FusedShape(n, channels, spatial);
+            if (spatial > 1)
+            {
+                fixed (double* partials = Scratch(2 * channels * Blocks(shape)))
+                    ParallelRunner.Together(PlaneParties(shape), new PlanePartyBackwardBody(shape, px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk, partials));
+                return;
+            }
             RunFused(shape, new FusedBackwardBody(shape, px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk));
         }
     }
@@ -198,18 +210,13 @@ public static unsafe partial class BatchNorm
 
         public void Execute(int chunk)
         {
-            if (_shape.Spatial == 1)
+            var (first, end) = _shape.StripsOf(chunk);
+            for (int strip = first; strip < end; strip++)
             {
-                var (first, end) = _shape.StripsOf(chunk);
-                for (int strip = first; strip < end; strip++)
-                {
-                    var (c0, c1) = _shape.Strip(strip);
-                    if (_dy == null) FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _first, _second);
-                    else FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _first, _second);
-                }
+                var (c0, c1) = _shape.Strip(strip);
+                if (_dy == null) FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _first, _second);
+                else FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _first, _second);
             }
-            else if (_dy == null) FusedPlaneStatistics(_x, _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, chunk, out _first[chunk], out _second[chunk]);
-            else FusedPlaneBackwardReduce(_x, _dy, _mean[chunk], _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, chunk, out _first[chunk], out _second[chunk]);
         }
     }
 
@@ -258,13 +265,13 @@ public static unsafe partial class BatchNorm
     private static int StripCount(int n, int channels) =>
         (long)n * channels < Grain ? 1 : (channels + ColumnsPerChunk - 1) / ColumnsPerChunk;
 
-    /// <summary>Chunks of the fused kernels: a channel each (planar), or for [N, C] one contiguous run of strips per
-    /// thread. Strips dealt out one by one put neighbouring strips on different threads, and rows of 500 floats do
+    /// <summary>Chunks of the fused [N, C] kernels (planar batches run as parties instead): one contiguous run of strips
+    /// per thread. Strips dealt out one by one put neighbouring strips on different threads, and rows of 500 floats do
     /// not end on cache-line borders, so every strip border was a cache line written by both cores (the 2-thread
     /// [500, 500] forward ran slower than the 1-thread one). Each strip's arithmetic is the same whichever chunk
     /// holds it, so results do not depend on the thread count.</summary>
     private static int FusedChunks(int n, int channels, int spatial) =>
-        spatial > 1 ? channels : Math.Min(StripCount(n, channels), ParallelRunner.Threads);
+        spatial > 1 ? 1 : Math.Min(StripCount(n, channels), ParallelRunner.Threads);
 
     /// <summary>Strips [first, end) of chunk <paramref name="chunk"/> of <paramref name="chunks"/> ([N, C] layout).</summary>
     private static (int First, int End) StripsOf(int chunk, int chunks, int n, int channels)
@@ -289,58 +296,46 @@ public static unsafe partial class BatchNorm
 
         public void Execute(int chunk)
         {
-            if (_shape.Spatial == 1)
+            var (first, end) = _shape.StripsOf(chunk);
+            for (int strip = first; strip < end; strip++)
             {
-                var (first, end) = _shape.StripsOf(chunk);
-                for (int strip = first; strip < end; strip++)
-                {
-                    var (c0, c1) = _shape.Strip(strip);
-                    FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _mean, _m2);
-                    Fold(c0, c1);
-                    FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
-                }
-            }
-            else
-            {
-                int c = chunk;
-                FusedPlaneStatistics(_x, _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, c, out _mean[c], out _m2[c]);
-                Fold(c, c + 1);
-                float a = _alpha[c], s = _shift[c];
-                for (int r = 0; r < _shape.N; r++)
-                {
-                    long offset = ((long)r * _shape.Channels + c) * _shape.Spatial;
-                    PlaneAffine(_x + offset, _y + offset, _shape.Spatial, a, s);
-                }
+                var (c0, c1) = _shape.Strip(strip);
+                FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _mean, _m2);
+                Fold(c0, c1);
+                FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
             }
         }
 
-        /// <summary>The layer's fold for plain BN, columns [c0, c1): invstd = 1/√(M2/m + ε), α = γ·invstd,
-        /// shift = β − μ·α, in double (four lanes at a time: the same correctly rounded operations).</summary>
-        private void Fold(int c0, int c1)
+        private void Fold(int c0, int c1) =>
+            FoldForward(c0, c1, (double)_shape.N * _shape.Spatial, _eps, _gamma, _beta, _mean, _m2, _invstd, _alpha, _shift);
+    }
+
+    /// <summary>The layer's fold for plain BN, columns [c0, c1): invstd = 1/√(M2/m + ε), α = γ·invstd,
+    /// shift = β − μ·α, in double (four lanes at a time: the same correctly rounded operations).</summary>
+    private static void FoldForward(int c0, int c1, double count, double eps, float* gamma, float* beta, double* mean, double* m2,
+        double* invstdOut, float* alphaOut, float* shiftOut)
+    {
+        int c = c0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            double count = (double)_shape.N * _shape.Spatial;
-            int c = c0;
-            if (Vector256.IsHardwareAccelerated)
+            Vector256<double> one = Vector256.Create(1.0), zero = default, countV = Vector256.Create(count), epsV = Vector256.Create(eps);
+            for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
             {
-                Vector256<double> one = Vector256.Create(1.0), zero = default, countV = Vector256.Create(count), epsV = Vector256.Create(_eps);
-                for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
-                {
-                    var invstd = one / Vector256.Sqrt(Vector256.Load(_m2 + c) / countV + epsV);
-                    var a = (_gamma == null ? one : WidenFour(_gamma + c)) * invstd;
-                    var shift = (_beta == null ? zero : WidenFour(_beta + c)) - Vector256.Load(_mean + c) * a;
-                    invstd.Store(_invstd + c);
-                    Vector256.Narrow(a, a).GetLower().Store(_alpha + c);
-                    Vector256.Narrow(shift, shift).GetLower().Store(_shift + c);
-                }
+                var invstd = one / Vector256.Sqrt(Vector256.Load(m2 + c) / countV + epsV);
+                var a = (gamma == null ? one : WidenFour(gamma + c)) * invstd;
+                var shift = (beta == null ? zero : WidenFour(beta + c)) - Vector256.Load(mean + c) * a;
+                invstd.Store(invstdOut + c);
+                Vector256.Narrow(a, a).GetLower().Store(alphaOut + c);
+                Vector256.Narrow(shift, shift).GetLower().Store(shiftOut + c);
             }
-            for (; c < c1; c++)
-            {
-                double invstd = 1.0 / Math.Sqrt(_m2[c] / count + _eps);
-                double g = _gamma == null ? 1.0 : _gamma[c], a = g * invstd;
-                _invstd[c] = invstd;
-                _alpha[c] = (float)a;
-                _shift[c] = (float)((_beta == null ? 0.0 : _beta[c]) - _mean[c] * a);
-            }
+        }
+        for (; c < c1; c++)
+        {
+            double invstd = 1.0 / Math.Sqrt(m2[c] / count + eps);
+            double g = gamma == null ? 1.0 : gamma[c], a = g * invstd;
+            invstdOut[c] = invstd;
+            alphaOut[c] = (float)a;
+            shiftOut[c] = (float)((beta == null ? 0.0 : beta[c]) - mean[c] * a);
         }
     }
 
@@ -360,57 +355,45 @@ public static unsafe partial class BatchNorm
 
         public void Execute(int chunk)
         {
-            if (_shape.Spatial == 1)
+            var (first, end) = _shape.StripsOf(chunk);
+            for (int strip = first; strip < end; strip++)
             {
-                var (first, end) = _shape.StripsOf(chunk);
-                for (int strip = first; strip < end; strip++)
-                {
-                    var (c0, c1) = _shape.Strip(strip);
-                    FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _sumDy, _sumDyXmu);
-                    Coefficients(c0, c1);
-                    FusedRowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k);
-                }
-            }
-            else
-            {
-                int c = chunk;
-                FusedPlaneBackwardReduce(_x, _dy, _mean[c], _shape.N, _shape.Channels, _shape.Spatial, _shape.BlockRows, c, out _sumDy[c], out _sumDyXmu[c]);
-                Coefficients(c, c + 1);
-                float a = _alpha[c], b = _b[c], k = _k[c];
-                for (int r = _shape.N - 1; r >= 0; r--) // last-reduced planes first: a channel's x and dy (1.2 MB at 256×24×24) overflow L2, the last ones read are still there
-                {
-                    long offset = ((long)r * _shape.Channels + c) * _shape.Spatial;
-                    PlaneAffine2(_dy + offset, _x + offset, _dx + offset, _shape.Spatial, a, b, k);
-                }
+                var (c0, c1) = _shape.Strip(strip);
+                FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _sumDy, _sumDyXmu);
+                Coefficients(c0, c1);
+                FusedRowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k);
             }
         }
 
-        /// <summary>The layer's backward fold, columns [c0, c1): kk = Σ(x − μ)dy·invstd²/m, b = −kk·α,
-        /// k = (−Σdy/m + μ·kk)·α, in double (four lanes at a time, the same operations).</summary>
-        private void Coefficients(int c0, int c1)
+        private void Coefficients(int c0, int c1) =>
+            BackwardCoefficients(c0, c1, (double)_shape.N * _shape.Spatial, _mean, _invstd, _alpha, _sumDy, _sumDyXmu, _b, _k);
+    }
+
+    /// <summary>The layer's backward fold, columns [c0, c1): kk = Σ(x − μ)dy·invstd²/m, b = −kk·α,
+    /// k = (−Σdy/m + μ·kk)·α, in double (four lanes at a time, the same operations).</summary>
+    private static void BackwardCoefficients(int c0, int c1, double count, float* mean, float* invstd, float* alpha,
+        double* sumDy, double* sumDyXmu, float* bOut, float* kOut)
+    {
+        int c = c0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            double count = (double)_shape.N * _shape.Spatial;
-            int c = c0;
-            if (Vector256.IsHardwareAccelerated)
+            var countV = Vector256.Create(count);
+            for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
             {
-                var countV = Vector256.Create(count);
-                for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
-                {
-                    Vector256<double> invstd = WidenFour(_invstd + c), a = WidenFour(_alpha + c);
-                    var kk = Vector256.Load(_sumDyXmu + c) * invstd * invstd / countV;
-                    var b = -kk * a;
-                    var k = (-Vector256.Load(_sumDy + c) / countV + WidenFour(_mean + c) * kk) * a;
-                    Vector256.Narrow(b, b).GetLower().Store(_b + c);
-                    Vector256.Narrow(k, k).GetLower().Store(_k + c);
-                }
+                Vector256<double> s = WidenFour(invstd + c), a = WidenFour(alpha + c);
+                var kk = Vector256.Load(sumDyXmu + c) * s * s / countV;
+                var b = -kk * a;
+                var k = (-Vector256.Load(sumDy + c) / countV + WidenFour(mean + c) * kk) * a;
+                Vector256.Narrow(b, b).GetLower().Store(bOut + c);
+                Vector256.Narrow(k, k).GetLower().Store(kOut + c);
             }
-            for (; c < c1; c++)
-            {
-                double invstd = _invstd[c], a = _alpha[c];
-                double kk = _sumDyXmu[c] * invstd * invstd / count;
-                _b[c] = (float)(-kk * a);
-                _k[c] = (float)((-_sumDy[c] / count + _mean[c] * kk) * a);
-            }
+        }
+        for (; c < c1; c++)
+        {
+            double s = invstd[c], a = alpha[c];
+            double kk = sumDyXmu[c] * s * s / count;
+            bOut[c] = (float)(-kk * a);
+            kOut[c] = (float)((-sumDy[c] / count + mean[c] * kk) * a);
         }
     }
 

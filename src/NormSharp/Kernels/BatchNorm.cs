@@ -20,12 +20,14 @@ namespace NormSharp.Kernels;
 /// apply, such as SyncBN, Batch Renorm or precise-BN collection) runs the fused kernels
 /// (<see cref="ForwardTraining"/>, <see cref="BackwardTraining"/>): one dispatch per pass, each chunk a
 /// 64-column strip reduced, folded and applied while it is still in L1/L2; they compute bit for bit what the
-/// float-run reductions + fold + <see cref="Apply"/> compute. Planar batches keep separate passes (see
-/// <see cref="FusedApplies"/>) with the reductions split over (channel, block) chunks.</para>
+/// float-run reductions + fold + <see cref="Apply"/> compute. Planar batches run the same two kernels as
+/// parties that share out the samples and meet between reduction and apply (BatchNorm.FusedPlaneParties.cs); the
+/// separate planar reductions split over (channel, block) chunks.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
 {
-    /// <summary>Rows per reduction block in the [N, C] layout aim at this many elements.</summary>
+    /// <summary>Rows per reduction block in the [N, C] layout aim at this many elements (planar batches: a fixed
+    /// number of blocks of planes per channel, <see cref="PlaneBlocksPerChannel"/>).</summary>
     private const int BlockElements = 65536;
 
     /// <summary>Below this many elements an element-wise pass runs on one thread (PyTorch's grain size).</summary>
@@ -37,8 +39,8 @@ public static unsafe partial class BatchNorm
     /// <summary>Reduction blocks of the leading dimension: a size that depends only on the shape.</summary>
     private static int BlockRows(int n, int channels, int spatial)
     {
-        long perRow = spatial == 1 ? channels : spatial;
-        int rows = (int)Math.Max(1, BlockElements / Math.Max(1, perRow));
+        if (spatial > 1) return Math.Max(1, (n + PlaneBlocksPerChannel - 1) / PlaneBlocksPerChannel);
+        int rows = (int)Math.Max(1, BlockElements / Math.Max(1, channels));
         return Math.Min(Math.Max(n, 1), rows);
     }
 

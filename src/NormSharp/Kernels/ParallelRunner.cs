@@ -10,6 +10,57 @@ public interface IChunkBody
     void Execute(int chunk);
 }
 
+/// <summary>One party of a cooperative loop (<see cref="ParallelRunner.Together"/>): every party runs at once on its
+/// own thread and may wait for the others at <see cref="PartyBarrier.Wait"/>.</summary>
+public interface IPartyBody
+{
+    /// <summary>Runs party <paramref name="party"/> of <paramref name="parties"/>; <paramref name="barrier"/> joins them all.</summary>
+    void Execute(int party, int parties, PartyBarrier barrier);
+}
+
+/// <summary>
+/// A spinning barrier for the parties of one <see cref="ParallelRunner.Together"/> call. Parties spin rather than
+/// sleep: they run at once by construction and a phase of a kernel lasts microseconds.
+/// </summary>
+public sealed class PartyBarrier
+{
+    private readonly int _parties;
+    private int _arrived;
+    private int _phase;
+    private volatile bool _broken;
+
+    internal PartyBarrier(int parties) => _parties = parties;
+
+    /// <summary>Returns once every party has called it (as often as this one); throws when a party failed.</summary>
+    public void Wait()
+    {
+        if (_parties == 1) return;
+        int phase = Volatile.Read(ref _phase);
+        if (Interlocked.Increment(ref _arrived) == _parties)
+        {
+            Volatile.Write(ref _arrived, 0);
+            Interlocked.Increment(ref _phase); // releases the others; its full fence publishes the reset
+            return;
+        }
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _phase) == phase)
+        {
+            if (_broken) throw new OperationCanceledException("another party of the cooperative kernel failed");
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    internal void Reset()
+    {
+        _arrived = 0;
+        _broken = false;
+    }
+
+    internal void Break() => _broken = true;
+
+    internal static readonly PartyBarrier Single = new(1);
+}
+
 /// <summary>
 /// A persistent worker pool for kernels: the calling thread plus <c>Threads − 1</c> workers that spin
 /// briefly and then sleep. Per-call <c>Parallel.For</c> costs tens of microseconds of wake-up on this
@@ -58,6 +109,23 @@ public static class ParallelRunner
         if (!pool.TryRun(chunkCount, body)) RunSerial(chunkCount, body);
     }
 
+    /// <summary>
+    /// Runs the <paramref name="parties"/> parties of <paramref name="body"/> at once, party 0 on the calling thread and
+    /// each other party on its own worker, so that they can meet at the barrier and each party keeps its data in its
+    /// core's cache from one call to the next. When that cannot be had (one thread, a busy pool, a call from inside a
+    /// chunk, more parties than threads) it runs one party: the body must then do all the work itself, and compute
+    /// the same result.
+    /// </summary>
+    public static void Together<TBody>(int parties, in TBody body) where TBody : struct, IPartyBody
+    {
+        if (parties > 1 && parties <= s_threads && !WorkerPool.IsWorkerThread)
+        {
+            var pool = s_pool ?? CreatePool();
+            if (pool.TryRunTogether(parties, body)) return;
+        }
+        body.Execute(0, 1, PartyBarrier.Single);
+    }
+
     /// <summary>Number of chunks for <paramref name="work"/> units when each chunk should hold at least
     /// <paramref name="grain"/> units: 1 for small work, otherwise a small multiple of <see cref="Threads"/>.</summary>
     public static int ChunksFor(long work, long grain)
@@ -92,6 +160,15 @@ public static class ParallelRunner
         public static readonly Action<int> Run = static chunk => Body.Execute(chunk);
     }
 
+    /// <summary>Holds the cooperative body in flight for one body type.</summary>
+    private static class PartySlot<TBody> where TBody : struct, IPartyBody
+    {
+        public static TBody Body;
+        public static int Parties;
+        public static PartyBarrier? Barrier;
+        public static readonly Action<int> Run = static party => Body.Execute(party, Parties, Barrier!);
+    }
+
     private sealed class WorkerPool : IDisposable
     {
         // Spin this long before sleeping: long enough to bridge the gap between consecutive kernels of
@@ -102,10 +179,13 @@ public static class ParallelRunner
         public static bool IsWorkerThread => t_isWorker;
 
         private readonly Thread[] _threads;
+        private readonly PartyBarrier?[] _barriers;
         private readonly object _dispatchLock = new();
         private readonly object _sleepLock = new();
         private Action<int>? _work;
         private int _chunkCount;
+        private bool _oneEach;
+        private PartyBarrier? _activeBarrier;
         private int _nextChunk;
         private int _pending;
         private int _generation;
@@ -116,6 +196,7 @@ public static class ParallelRunner
         public WorkerPool(int workers)
         {
             _threads = new Thread[workers];
+            _barriers = new PartyBarrier?[workers + 2];
             for (int i = 0; i < workers; i++)
             {
                 _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"normsharp-worker-{i}" };
@@ -131,6 +212,7 @@ public static class ParallelRunner
                 Slot<TBody>.Body = body;
                 _work = Slot<TBody>.Run;
                 _chunkCount = chunkCount;
+                _oneEach = false;
                 _failure = null;
                 Volatile.Write(ref _nextChunk, 0);
                 Volatile.Write(ref _pending, _threads.Length);
@@ -155,6 +237,48 @@ public static class ParallelRunner
             }
         }
 
+        /// <summary>A cooperative dispatch: the caller runs party 0, each worker takes at most one other party.</summary>
+        public bool TryRunTogether<TBody>(int parties, in TBody body) where TBody : struct, IPartyBody
+        {
+            if (parties - 1 > _threads.Length || !Monitor.TryEnter(_dispatchLock)) return false;
+            try
+            {
+                var barrier = _barriers[parties] ??= new PartyBarrier(parties);
+                barrier.Reset();
+                _activeBarrier = barrier;
+                PartySlot<TBody>.Body = body;
+                PartySlot<TBody>.Parties = parties;
+                PartySlot<TBody>.Barrier = barrier;
+                _work = PartySlot<TBody>.Run;
+                _chunkCount = parties;
+                _oneEach = true;
+                _failure = null;
+                Volatile.Write(ref _nextChunk, 1);
+                Volatile.Write(ref _pending, _threads.Length);
+                Interlocked.Increment(ref _generation);
+                if (Volatile.Read(ref _sleepers) > 0)
+                    lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+
+                t_isWorker = true;
+                try { PartySlot<TBody>.Run(0); }
+                catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); barrier.Break(); }
+                finally { t_isWorker = false; }
+
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
+                _work = null;
+                PartySlot<TBody>.Body = default;
+                PartySlot<TBody>.Barrier = null;
+                _activeBarrier = null;
+                if (_failure is { } failure) throw new AggregateException("a cooperative kernel party failed", failure);
+                return true;
+            }
+            finally
+            {
+                Monitor.Exit(_dispatchLock);
+            }
+        }
+
         private void RunChunks()
         {
             var work = _work!;
@@ -164,7 +288,12 @@ public static class ParallelRunner
                 int chunk = Interlocked.Increment(ref _nextChunk) - 1;
                 if (chunk >= count) return;
                 try { work(chunk); }
-                catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, e, null);
+                    if (_oneEach) _activeBarrier?.Break(); // the parties waiting for this one stop waiting
+                }
+                if (_oneEach) return; // a cooperative party holds its thread until the loop ends
             }
         }
 
