@@ -210,25 +210,15 @@ public static class ParallelRunner
             try
             {
                 Slot<TBody>.Body = body;
-                _work = Slot<TBody>.Run;
-                _chunkCount = chunkCount;
-                _oneEach = false;
-                _failure = null;
-                Volatile.Write(ref _nextChunk, 0);
-                Volatile.Write(ref _pending, _threads.Length);
-                Interlocked.Increment(ref _generation);
-                if (Volatile.Read(ref _sleepers) > 0)
-                    lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+                Publish(Slot<TBody>.Run, chunkCount, oneEach: false);
 
                 t_isWorker = true; // a kernel called from inside a chunk runs serially
                 try { RunChunks(); }
                 finally { t_isWorker = false; }
 
-                var spin = new SpinWait();
-                while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
-                _work = null;
+                var failure = AwaitWorkers();
                 Slot<TBody>.Body = default;
-                if (_failure is { } failure) throw new AggregateException("a parallel kernel chunk failed", failure);
+                if (failure is not null) throw new AggregateException("a parallel kernel chunk failed", failure);
                 return true;
             }
             finally
@@ -249,34 +239,48 @@ public static class ParallelRunner
                 PartySlot<TBody>.Body = body;
                 PartySlot<TBody>.Parties = parties;
                 PartySlot<TBody>.Barrier = barrier;
-                _work = PartySlot<TBody>.Run;
-                _chunkCount = parties;
-                _oneEach = true;
-                _failure = null;
-                Volatile.Write(ref _nextChunk, 1);
-                Volatile.Write(ref _pending, _threads.Length);
-                Interlocked.Increment(ref _generation);
-                if (Volatile.Read(ref _sleepers) > 0)
-                    lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+                Publish(PartySlot<TBody>.Run, parties, oneEach: true);
 
                 t_isWorker = true;
                 try { PartySlot<TBody>.Run(0); }
                 catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); barrier.Break(); }
                 finally { t_isWorker = false; }
 
-                var spin = new SpinWait();
-                while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
-                _work = null;
+                var failure = AwaitWorkers();
                 PartySlot<TBody>.Body = default;
                 PartySlot<TBody>.Barrier = null;
                 _activeBarrier = null;
-                if (_failure is { } failure) throw new AggregateException("a cooperative kernel party failed", failure);
+                if (failure is not null) throw new AggregateException("a cooperative kernel party failed", failure);
                 return true;
             }
             finally
             {
                 Monitor.Exit(_dispatchLock);
             }
+        }
+
+        /// <summary>Hands <paramref name="work"/> to the workers and wakes the sleeping ones. A cooperative caller runs
+        /// party 0 itself, so the workers' chunks start at 1.</summary>
+        private void Publish(Action<int> work, int chunkCount, bool oneEach)
+        {
+            _work = work;
+            _chunkCount = chunkCount;
+            _oneEach = oneEach;
+            _failure = null;
+            Volatile.Write(ref _nextChunk, oneEach ? 1 : 0);
+            Volatile.Write(ref _pending, _threads.Length);
+            Interlocked.Increment(ref _generation);
+            if (Volatile.Read(ref _sleepers) > 0)
+                lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+        }
+
+        /// <summary>Waits until every worker has left the loop in flight; returns the first failure of any chunk.</summary>
+        private Exception? AwaitWorkers()
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            _work = null;
+            return _failure;
         }
 
         private void RunChunks()
