@@ -1,5 +1,6 @@
 using NormSharp.Kernels;
 using NormSharp.Layers;
+using NormSharp.Tests.Layers;
 
 namespace NormSharp.Tests.Normalization;
 
@@ -55,15 +56,5 @@ public class BatchNormAllocationTests
     /// chunk runs on this thread, so nothing of the layers or kernels escapes the count, and with
     /// Threads = 2 the dispatch path is covered as well.
     /// </summary>
-    private static long AllocatedPerWindow(Action body)
-    {
-        long least = long.MaxValue;
-        for (int attempt = 0; attempt < 3 && least > 0; attempt++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            body();
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return least;
-    }
+    private static long AllocatedPerWindow(Action body) => AllocationProbe.LeastThreadBytes(body);
 }
