@@ -24,8 +24,8 @@ public static unsafe partial class Gemm
 
         private Workspace()
         {
-            PackedA = Allocate(BlockM * BlockK);
-            PackedB = Allocate(BlockK * BlockN);
+            PackedA = Allocate(BlockM * MaxBlockK);
+            PackedB = Allocate(MaxBlockK * BlockN);
             Tile = Allocate(MaxTile);
         }
 
