@@ -165,16 +165,27 @@ public static unsafe partial class BatchNorm
         int blockRows = BlockRows(n, channels, spatial), blocks = (n + blockRows - 1) / blockRows;
         double[] scratch = Scratch(2 * blocks * channels);
         fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean) fixed (double* ps = scratch)
+        fixed (double* pf = first) fixed (double* pq = second)
         {
             var body = new PlaneBlocksBody(px, statistics ? null : pdy, pm, ps, n, channels, spatial, blockRows);
             RunFused(channels * blocks, body, (long)n * channels * spatial);
+            MergePlaneBlocks(ps, statistics, n, channels, spatial, blockRows, 0, channels, pf, pq);
         }
-        for (int c = 0; c < channels; c++)
+    }
+
+    /// <summary>Combines the per-block partials of channels [c0, c1) in block order: Chan's merge of (block mean, block M2)
+    /// for statistics (M2 clamped at 0), a sum from zero for the backward sums. The partials lie as block b's first values
+    /// at [b·channels + c], its second at [(blocks + b)·channels + c].</summary>
+    private static void MergePlaneBlocks(double* partials, bool statistics, int n, int channels, int spatial, int blockRows, int c0, int c1,
+        double* first, double* second)
+    {
+        int blocks = (n + blockRows - 1) / blockRows;
+        for (int c = c0; c < c1; c++)
         {
             double a = 0, b = 0, count = 0;
             for (int block = 0; block < blocks; block++)
             {
-                double pa = scratch[block * channels + c], pb = scratch[(blocks + block) * channels + c];
+                double pa = partials[(long)block * channels + c], pb = partials[(long)(blocks + block) * channels + c];
                 if (statistics) ChanMerge(ref a, ref b, ref count, pa, pb, (double)(Math.Min(n, (block + 1) * blockRows) - block * blockRows) * spatial);
                 else { a += pa; b += pb; }
             }

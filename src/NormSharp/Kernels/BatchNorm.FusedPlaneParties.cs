@@ -12,9 +12,9 @@ namespace NormSharp.Kernels;
 /// <para>Tried and dropped: applying in reverse (last-read samples first, to hit L2) ran 15–70% slower, the
 /// prefetchers losing the stream; a channel at a time (its planes shared out, a meeting per channel) ran 10% slower:
 /// 2.3 KB planes at a 14 KB stride.</para>
-/// <para>The blocks and their sums are those of <see cref="PlaneBlocks"/> (the separate passes, for layers with a
-/// hook between reduction and apply), so the result is bit for bit the same for any number of parties, one
-/// included.</para>
+/// <para>The blocks, their partials (in the same layout) and the merge (<see cref="MergePlaneBlocks"/>) are those of
+/// <see cref="PlaneBlocks"/> (the separate passes, for layers with a hook between reduction and apply), so the result is
+/// bit for bit the same for any number of parties, one included.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
 {
@@ -50,29 +50,21 @@ public static unsafe partial class BatchNorm
             for (int block = b0; block < b1; block++) // sample after sample: one sequential stream
             {
                 int r0 = block * blockRows, r1 = Math.Min(n, r0 + blockRows);
-                double* sums = partials + 2L * block * channels; // Σ(x − K), Σ(x − K)² per channel, K its first value
-                new Span<double>(sums, 2 * channels).Clear();
+                // Σ(x − K), Σ(x − K)² per channel (K its first value of the block), then the block's mean and M2,
+                // where PlaneBlocks keeps them.
+                double* s1 = partials + (long)block * channels, s2 = partials + (long)(blocks + block) * channels;
+                new Span<double>(s1, channels).Clear();
+                new Span<double>(s2, channels).Clear();
                 for (int r = r0; r < r1; r++)
                     for (int c = 0; c < channels; c++)
-                        PlaneShiftedSums(x + ((long)r * channels + c) * spatial, spatial, x[((long)r0 * channels + c) * spatial],
-                            ref sums[2 * c], ref sums[2 * c + 1]);
+                        PlaneShiftedSums(x + ((long)r * channels + c) * spatial, spatial, x[((long)r0 * channels + c) * spatial], ref s1[c], ref s2[c]);
+                for (int c = 0; c < channels; c++)
+                    BlockMoments(x[((long)r0 * channels + c) * spatial], s1[c], s2[c], (double)(r1 - r0) * spatial, out s1[c], out s2[c]);
             }
             barrier.Wait();
 
             var (c0, c1) = PartyShare(channels, party, parties);
-            for (int c = c0; c < c1; c++)
-            {
-                double meanC = 0, m2C = 0, count = 0;
-                for (int block = 0; block < blocks; block++) // as PlaneBlockStatistics, then Chan's merge in block order
-                {
-                    int r0 = block * blockRows;
-                    double nb = (double)(Math.Min(n, r0 + blockRows) - r0) * spatial, k = x[((long)r0 * channels + c) * spatial];
-                    double s1 = partials[2L * block * channels + 2 * c], s2 = partials[2L * block * channels + 2 * c + 1];
-                    ChanMerge(ref meanC, ref m2C, ref count, k + s1 / nb, s2 - s1 * s1 / nb, nb);
-                }
-                mean[c] = meanC;
-                m2[c] = Math.Max(0, m2C);
-            }
+            MergePlaneBlocks(partials, true, n, channels, spatial, blockRows, c0, c1, mean, m2);
             FoldForward(c0, c1, (double)n * spatial, eps, gamma, beta, mean, m2, invstd, alpha, shift);
             barrier.Wait();
 
@@ -96,29 +88,20 @@ public static unsafe partial class BatchNorm
             for (int block = b0; block < b1; block++)
             {
                 int r0 = block * blockRows, r1 = Math.Min(n, r0 + blockRows);
-                double* sums = partials + 2L * block * channels; // Σdy, Σ(x − μ)dy per channel
-                new Span<double>(sums, 2 * channels).Clear();
+                double* g = partials + (long)block * channels, p = partials + (long)(blocks + block) * channels; // Σdy, Σ(x − μ)dy
+                new Span<double>(g, channels).Clear();
+                new Span<double>(p, channels).Clear();
                 for (int r = r0; r < r1; r++)
                     for (int c = 0; c < channels; c++)
                     {
                         long offset = ((long)r * channels + c) * spatial;
-                        PlaneBackwardSums(x + offset, dy + offset, spatial, mean[c], ref sums[2 * c], ref sums[2 * c + 1]);
+                        PlaneBackwardSums(x + offset, dy + offset, spatial, mean[c], ref g[c], ref p[c]);
                     }
             }
             barrier.Wait();
 
             var (c0, c1) = PartyShare(channels, party, parties);
-            for (int c = c0; c < c1; c++)
-            {
-                double g = 0, p = 0;
-                for (int block = 0; block < blocks; block++) // block order, as PlaneBlocks adds them
-                {
-                    g += partials[2L * block * channels + 2 * c];
-                    p += partials[2L * block * channels + 2 * c + 1];
-                }
-                sumDy[c] = g;
-                sumDyXmu[c] = p;
-            }
+            MergePlaneBlocks(partials, false, n, channels, spatial, blockRows, c0, c1, sumDy, sumDyXmu);
             BackwardCoefficients(c0, c1, (double)n * spatial, mean, invstd, alpha, sumDy, sumDyXmu, b, k);
             barrier.Wait();
 

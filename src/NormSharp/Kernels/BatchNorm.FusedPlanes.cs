@@ -12,7 +12,12 @@ public static unsafe partial class BatchNorm
         float k = x[((long)r0 * channels + channel) * spatial];
         double s1 = 0, s2 = 0;
         for (int r = r0; r < r1; r++) PlaneShiftedSums(x + ((long)r * channels + channel) * spatial, spatial, k, ref s1, ref s2);
-        double nb = (double)(r1 - r0) * spatial;
+        BlockMoments(k, s1, s2, (double)(r1 - r0) * spatial, out blockMean, out blockM2);
+    }
+
+    /// <summary>A block's mean and M2 from its sums shifted by K: K + s1/nb and s2 − s1²/nb.</summary>
+    private static void BlockMoments(double k, double s1, double s2, double nb, out double blockMean, out double blockM2)
+    {
         blockMean = k + s1 / nb;
         blockM2 = s2 - s1 * s1 / nb;
     }

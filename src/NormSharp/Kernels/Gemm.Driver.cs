@@ -109,11 +109,9 @@ public static unsafe partial class Gemm
     /// </summary>
     private static int KBlocks(int k, int n)
     {
-        int blocks = (k + BlockK - 1) / BlockK;
-        if (k > 2 * MaxBlockK) return blocks;
         long nc = Math.Clamp(n, 1, BlockN);
-        int kcMax = (int)Math.Clamp(BlockBBytes / (sizeof(float) * nc), BlockK, MaxBlockK);
-        return Math.Min(blocks, (k + kcMax - 1) / kcMax);
+        int kcMax = k > 2 * MaxBlockK ? BlockK : (int)Math.Clamp(BlockBBytes / (sizeof(float) * nc), BlockK, MaxBlockK);
+        return (k + kcMax - 1) / kcMax;
     }
 
     /// <summary>Whether full MR-row panels of A are read where they lie: A untransposed and lda not a multiple of 256

@@ -43,18 +43,13 @@ public class BatchNormAllocationTests
                 }
         }
         Steps(3); // warm-up: buffers, scratch arrays, worker pool
-        Assert.Equal(0, AllocatedPerWindow(() => Steps(10)));
+        // This thread's own counter: GC.GetTotalAllocatedBytes would also count the test host's background threads
+        // (result reporting of the previous case was seen in the window on a loaded machine); with Threads = 1 every
+        // kernel chunk runs on this thread, so nothing of the layers or kernels escapes the count, and with Threads = 2
+        // the dispatch path is covered as well.
+        Assert.Equal(0, AllocationProbe.LeastThreadBytes(() => Steps(10)));
         foreach (var (layer, _) in layers) layer.Eval();
         Steps(2);
-        Assert.Equal(0, AllocatedPerWindow(() => Steps(10)));
+        Assert.Equal(0, AllocationProbe.LeastThreadBytes(() => Steps(10)));
     }
-
-    /// <summary>
-    /// Bytes allocated by <paramref name="body"/> on this thread (the least of three runs).
-    /// GC.GetTotalAllocatedBytes would also count the test host's background threads (result reporting
-    /// of the previous case was seen in the window on a loaded machine); with Threads = 1 every kernel
-    /// chunk runs on this thread, so nothing of the layers or kernels escapes the count, and with
-    /// Threads = 2 the dispatch path is covered as well.
-    /// </summary>
-    private static long AllocatedPerWindow(Action body) => AllocationProbe.LeastThreadBytes(body);
 }
