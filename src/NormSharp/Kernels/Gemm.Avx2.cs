@@ -15,7 +15,7 @@ public static unsafe partial class Gemm
     {
         public static int Mr => 6;
         public static int Nr => 16;
-        public static int NarrowNr => 8;
+        public static int PanelWidth(int cols) => cols <= 8 ? 8 : 16;
 
         // AggressiveOptimization: see Avx512Kernel.Tile.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -63,10 +63,10 @@ public static unsafe partial class Gemm
         }
 
         /// <summary>The 6×8 variant for a last panel of at most 8 columns (half the work of a
-        /// zero-padded full tile there). Per element, the same fused multiply-adds in the same order as
+        /// zero-padded full tile there; <paramref name="width"/> is always 8). Per element, the same fused multiply-adds in the same order as
         /// <see cref="Tile"/>, so results do not depend on which of the two computed them.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void NarrowTile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
+        public static void NarrowTile(int width, int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
         {
             // Row i of the A panel at a + i·rs, step p at + p·ss (see Avx512Kernel.Tile).
             float* a0 = a, a3 = a + 3 * rs;

@@ -12,11 +12,10 @@ public static unsafe partial class Gemm
     /// Zen 4 shape (its 32×12 column-major kernel, transposed for row-major C). Zen 4 issues one 512-bit FMA
     /// per cycle (two 256-bit halves), so 24 independent chains hide the 4-cycle FMA latency.
     /// </summary>
-    private readonly struct Avx512Kernel : IMicroKernel
+    private readonly partial struct Avx512Kernel : IMicroKernel
     {
         public static int Mr => 12;
         public static int Nr => 32;
-        public static int NarrowNr => 16;
 
         // AggressiveOptimization: the kernel is fully optimised from its first call, never run as tier-0
         // code (shared/PERF.md: 6–48 GFLOP/s while tier-0/OSR code runs, ~110 once optimised).
@@ -82,63 +81,6 @@ public static unsafe partial class Gemm
             Vector512.Store(e.Apply(lo, c, e.BiasLo), c);
             Vector512.Store(e.Apply(hi, c + 16, e.BiasHi), c + 16);
         }
-
-        /// <summary>The 12×16 variant for a last panel of at most 16 columns (half the work of a
-        /// zero-padded full tile there). Per element, the same fused multiply-adds in the same order as
-        /// <see cref="Tile"/>, so results do not depend on which of the two computed them.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void NarrowTile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
-        {
-            float* a0 = a, a3 = a + 3 * rs, a6 = a + 6 * rs, a9 = a + 9 * rs;
-            nint rs2 = 2 * rs;
-            Vector512<float> c0 = default;
-            Vector512<float> c1 = default;
-            Vector512<float> c2 = default;
-            Vector512<float> c3 = default;
-            Vector512<float> c4 = default;
-            Vector512<float> c5 = default;
-            Vector512<float> c6 = default;
-            Vector512<float> c7 = default;
-            Vector512<float> c8 = default;
-            Vector512<float> c9 = default;
-            Vector512<float> c10 = default;
-            Vector512<float> c11 = default;
-
-            for (int p = 0; p < kc; p++, a0 += ss, a3 += ss, a6 += ss, a9 += ss, b += 16)
-            {
-                var b0 = Vector512.Load(b);
-                c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[0]), b0, c0);
-                c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[rs]), b0, c1);
-                c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[rs2]), b0, c2);
-                c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[0]), b0, c3);
-                c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[rs]), b0, c4);
-                c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[rs2]), b0, c5);
-                c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a6[0]), b0, c6);
-                c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a6[rs]), b0, c7);
-                c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a6[rs2]), b0, c8);
-                c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a9[0]), b0, c9);
-                c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(a9[rs]), b0, c10);
-                c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(a9[rs2]), b0, c11);
-            }
-
-            var e = new Epilogue512(alpha, beta, bias, relu, narrow: true);
-            Update(c, c0, e);
-            Update(c + 1 * ldc, c1, e);
-            Update(c + 2 * ldc, c2, e);
-            Update(c + 3 * ldc, c3, e);
-            Update(c + 4 * ldc, c4, e);
-            Update(c + 5 * ldc, c5, e);
-            Update(c + 6 * ldc, c6, e);
-            Update(c + 7 * ldc, c7, e);
-            Update(c + 8 * ldc, c8, e);
-            Update(c + 9 * ldc, c9, e);
-            Update(c + 10 * ldc, c10, e);
-            Update(c + 11 * ldc, c11, e);
-        }
-
-        /// <summary>One row of a narrow tile: c = act(α·acc + β·c + bias) (c not read when β = 0).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Update(float* c, Vector512<float> acc, in Epilogue512 e) => Vector512.Store(e.Apply(acc, c, e.BiasLo), c);
     }
 
     /// <summary>

@@ -76,17 +76,19 @@ public static unsafe partial class Gemm
     /// A register-blocked micro-kernel: computes one Mr×Nr tile
     /// c[i,j] = act(α·Σ_p a[i·rs + p·ss]·b[p·Nr + j] + β·c[i,j] + bias[j]) from an A panel (packed: rs = 1, ss = Mr;
     /// or rows of A read in place: rs = lda, ss = 1) and a packed B panel,
-    /// with bias null for none (Nr values, or NarrowNr for <see cref="NarrowTile"/>) and act ReLU or the identity.
+    /// with bias null for none (Nr values, or the tile's width for <see cref="NarrowTile"/>) and act ReLU or the identity.
     /// β = 0 must not read c. Full tiles only: the driver routes edge tiles through a scratch tile.
-    /// <see cref="NarrowTile"/> does the same for an Mr×NarrowNr tile (the last panel of B when at most
-    /// NarrowNr columns remain), element for element with the same operations as <see cref="Tile"/>.
+    /// <see cref="NarrowTile"/> does the same for an Mr×width tile, width one of the narrower <see cref="PanelWidth"/>s
+    /// (the last panel of a block of B), element for element with the same operations as <see cref="Tile"/>.
     /// </summary>
     internal interface IMicroKernel
     {
         static abstract int Mr { get; }
         static abstract int Nr { get; }
-        static abstract int NarrowNr { get; }
+        /// <summary>Width of the panel holding the last <paramref name="cols"/> (1 … Nr) columns of a block of B: Nr, or the
+        /// narrowest tile of this kernel that covers them.</summary>
+        static abstract int PanelWidth(int cols);
         static abstract void Tile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu);
-        static abstract void NarrowTile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu);
+        static abstract void NarrowTile(int width, int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu);
     }
 }

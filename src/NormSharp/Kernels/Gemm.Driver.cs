@@ -82,14 +82,14 @@ public static unsafe partial class Gemm
                         {
                             int cols = Math.Min(nr, nc - jr);
                             float* panelB = blockB + (nint)jr * kc;
-                            bool narrow = PanelWidth<TKernel>(cols) != nr;
+                            int width = TKernel.PanelWidth(cols);
                             float* tileBias = bias == null ? null : bias + jc + jr;
                             if (rows == mr && cols == nr)
                                 TKernel.Tile(kc, panelA, rs, ss, panelB, cRow + jr, p.Ldc, p.Alpha, beta, tileBias, relu);
-                            else if (rows == mr && narrow && cols == TKernel.NarrowNr)
-                                TKernel.NarrowTile(kc, panelA, rs, ss, panelB, cRow + jr, p.Ldc, p.Alpha, beta, tileBias, relu);
+                            else if (rows == mr && cols == width)
+                                TKernel.NarrowTile(width, kc, panelA, rs, ss, panelB, cRow + jr, p.Ldc, p.Alpha, beta, tileBias, relu);
                             else
-                                EdgeTile<TKernel>(kc, panelA, rs, ss, panelB, cRow + jr, p.Ldc, rows, cols, narrow, p.Alpha, beta, tileBias, relu, tile);
+                                EdgeTile<TKernel>(kc, panelA, rs, ss, panelB, cRow + jr, p.Ldc, rows, cols, width, p.Alpha, beta, tileBias, relu, tile);
                         }
                     }
                 }
@@ -120,11 +120,6 @@ public static unsafe partial class Gemm
     /// Measured at 1 thread: 500×784×500 in place 1–2% faster than packed, 1024³ 7% slower.</summary>
     private static bool ReadsAInPlace(in Problem p) => !p.TransA && p.Lda % 256 != 0;
 
-    /// <summary>Width of the B panel holding the last <paramref name="cols"/> (≤ NR) columns of a block:
-    /// NarrowNr when they fit, else NR.</summary>
-    private static int PanelWidth<TKernel>(int cols) where TKernel : struct, IMicroKernel
-        => cols <= TKernel.NarrowNr ? TKernel.NarrowNr : TKernel.Nr;
-
     /// <summary>
     /// A partial tile at the bottom or right edge of C: the kernel computes the full tile into
     /// <paramref name="tile"/> (the packed panels are zero-padded), then the valid part is copied back.
@@ -132,9 +127,8 @@ public static unsafe partial class Gemm
     /// full tile would give. The bias is copied zero-padded to the tile's width (the kernel reads a whole panel's).
     /// </summary>
     private static void EdgeTile<TKernel>(int kc, float* panelA, nint rs, nint ss, float* panelB, float* c, int ldc,
-        int rows, int cols, bool narrow, float alpha, float beta, float* bias, bool relu, float* tile) where TKernel : struct, IMicroKernel
+        int rows, int cols, int width, float alpha, float beta, float* bias, bool relu, float* tile) where TKernel : struct, IMicroKernel
     {
-        int width = narrow ? TKernel.NarrowNr : TKernel.Nr;
         if (beta != 0)
             for (int i = 0; i < rows; i++)
                 new ReadOnlySpan<float>(c + (nint)i * ldc, cols).CopyTo(new Span<float>(tile + i * width, cols));
@@ -145,8 +139,8 @@ public static unsafe partial class Gemm
             new ReadOnlySpan<float>(bias, cols).CopyTo(new Span<float>(paddedBias, cols));
             bias = paddedBias;
         }
-        if (narrow) TKernel.NarrowTile(kc, panelA, rs, ss, panelB, tile, width, alpha, beta, bias, relu);
-        else TKernel.Tile(kc, panelA, rs, ss, panelB, tile, width, alpha, beta, bias, relu);
+        if (width == TKernel.Nr) TKernel.Tile(kc, panelA, rs, ss, panelB, tile, width, alpha, beta, bias, relu);
+        else TKernel.NarrowTile(width, kc, panelA, rs, ss, panelB, tile, width, alpha, beta, bias, relu);
         for (int i = 0; i < rows; i++)
             new ReadOnlySpan<float>(tile + i * width, cols).CopyTo(new Span<float>(c + (nint)i * ldc, cols));
     }

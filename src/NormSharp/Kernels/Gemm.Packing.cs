@@ -32,8 +32,8 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Packs the block op(B)[pc : pc+kc, jc : jc+nc] into panels NR wide (the last one NarrowNr wide when
-    /// it fits, see <see cref="PanelWidth{TKernel}"/>): panel s holds, for every p, its values of row
+    /// Packs the block op(B)[pc : pc+kc, jc : jc+nc] into panels NR wide (the last one as wide as the kernel's
+    /// <see cref="IMicroKernel.PanelWidth"/> of its columns): panel s holds, for every p, its values of row
     /// op(B)[pc + p, ·] contiguously (the micro-kernel loads them as vectors). Columns past the edge are zero.
     /// Panel s starts at s·NR·kc whatever the widths, as the driver expects.
     /// </summary>
@@ -44,7 +44,7 @@ public static unsafe partial class Gemm
         for (int j0 = 0; j0 < nc; j0 += nr, dst += (nint)nr * kc)
         {
             int cols = Math.Min(nr, nc - j0);
-            int width = PanelWidth<TKernel>(cols);
+            int width = TKernel.PanelWidth(cols);
             if (!p.TransB)
             {
                 // Stored k×n: the values of one p are adjacent in memory.

@@ -13,10 +13,10 @@ public static unsafe partial class Gemm
     {
         public static int Mr => 4;
         public static int Nr => 4;
-        public static int NarrowNr => 4;
+        /// <summary>No narrower tile here: the 4-wide one serves every last panel.</summary>
+        public static int PanelWidth(int cols) => 4;
 
-        /// <summary>No narrower tile here: the 4-wide one serves.</summary>
-        public static void NarrowTile(int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
+        public static void NarrowTile(int width, int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
             => Tile(kc, a, rs, ss, b, c, ldc, alpha, beta, bias, relu);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -8,7 +8,7 @@ namespace NormSharp.Kernels;
 /// overload; a product through it gives the bits of the same product with B unpacked.
 /// </summary>
 /// <remarks>Layout: for each K block of the product (the blocks depend on k alone), the ⌈n/NR⌉ panels of NR columns
-/// one after the other, kc·NR floats each (the last one NarrowNr wide when it fits, zero-padded), in 64-byte aligned
+/// one after the other, kc·NR floats each (the last one the kernel's panel width for its columns, zero-padded), in 64-byte aligned
 /// native memory (<see cref="AlignedFloats"/>) freed by <see cref="Dispose"/> or its finalizer. A snapshot: later changes to B are not seen.</remarks>
 public sealed unsafe class GemmPackedB : IDisposable
 {

@@ -136,6 +136,35 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void ColumnsDoNotDependOnTheWidthOfTheTileThatComputedThem(string kernelName)
+    {
+        // The last panel of a block runs a narrower tile (8, 16 or 24 columns for AVX-512, 8 for AVX2) than the others:
+        // every column of C must get the bits a full tile gives it. C = A·B[:, :n] for every n up to 72 against the
+        // first n columns of C = A·B over all 72 (two full panels and a third of 8), with bias, ReLU and β, and with rows
+        // that end in an edge panel (25 = 2·12 + 1).
+        var kernel = Parse(kernelName);
+        var rng = new Rng(41);
+        const int m = 25, k = 37, wide = 72;
+        var a = Approx.Random(rng, m * k);
+        var b = Approx.Random(rng, k * wide);
+        var bias = Approx.Random(rng, wide);
+        var prior = Approx.Random(rng, m * wide);
+        foreach (float beta in new[] { 0f, 0.5f })
+        {
+            var full = (float[])prior.Clone();
+            Gemm.Sgemm(kernel, false, false, m, wide, k, 1f, a, k, b, wide, beta, full, wide, bias, GemmActivation.Relu);
+            for (int n = 1; n <= wide; n++)
+            {
+                var c = (float[])prior.Clone(); // C is m×n at stride `wide`: its columns are those of `full`
+                Gemm.Sgemm(kernel, false, false, m, n, k, 1f, a, k, b, wide, beta, c, wide, bias.AsSpan(0, n), GemmActivation.Relu);
+                for (int i = 0; i < m; i++)
+                    Assert.True(full.AsSpan(i * wide, n).SequenceEqual(c.AsSpan(i * wide, n)), $"{kernel} n={n} β={beta}: row {i} differs");
+            }
+        }
+    }
+
     [Fact]
     public unsafe void PointerOverloadMatchesSpanOverload()
     {
