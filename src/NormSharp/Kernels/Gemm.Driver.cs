@@ -3,17 +3,17 @@ namespace NormSharp.Kernels;
 public static unsafe partial class Gemm
 {
     // Cache blocking, after BLIS's Zen 4 configuration (KC = 480, MC = 512, NC = 6144 for its 32×12 kernel,
-    // whose roles of A and B are ours swapped: row-major C). The MR×KC micro-panel of A (≤ 24 KiB) stays in
-    // the 32 KiB L1 while the micro-kernel sweeps the NR-wide panels of the KC×NC block of B (≤ 832 KiB),
-    // which stays in the 1 MiB L2; the MC×KC block of A comes from L3 once per B block. K is cut into equal
-    // blocks (784 → 2 × 392 for N ≥ 512, not 384 + 384 + 16): every block costs a pass over C, so none should be
-    // short, and a narrow B affords longer blocks (KBlocks). MC and NC are multiples of every kernel's MR (12, 6, 4)
-    // and NR (32, 16, 4).
+    // whose roles of A and B are ours swapped: row-major C). The micro-kernel sweeps the NR-wide panels of the KC×NC
+    // block of B (≤ 832 KiB), which stays in the 1 MiB L2, with one MR×KC micro-panel of A; the MC×KC block of A
+    // (≤ 432 KiB when packed) comes from L3 once per B block. Every K block costs a pass over C, so a K up to
+    // OneBlockK is one block and NC shrinks to keep KC×NC in L2 (BlockNFor); longer K is cut into equal blocks of
+    // about BlockK. MC and NC are multiples of every kernel's MR (12, 6, 4) and NR (32, 16, 4).
     private const int BlockK = 384;
-    private const int MaxBlockK = 512;
+    private const int OneBlockK = 1024;
     private const int BlockBBytes = 832 * 1024;
     private const int BlockM = 288;
     private const int BlockN = 512;
+    private const int BlockABytes = BlockM * BlockK * sizeof(float);
     private const int MaxTile = 12 * 32;
     private const int MaxNr = 32;
 
@@ -47,10 +47,12 @@ public static unsafe partial class Gemm
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         float* packedA = ws.PackedA, packedB = ws.PackedB, tile = ws.Tile;
-        int kBlocks = KBlocks(p.K, p.N);
-        for (int jc = n0; jc < n1; jc += BlockN)
+        int kBlocks = KBlocks(p.K);
+        int kcMax = (p.K + kBlocks - 1) / kBlocks;
+        int blockN = BlockNFor(kcMax), blockM = BlockMFor(kcMax);
+        for (int jc = n0; jc < n1; jc += blockN)
         {
-            int nc = Math.Min(BlockN, n1 - jc);
+            int nc = Math.Min(blockN, n1 - jc);
             for (int block = 0; block < kBlocks; block++)
             {
                 int pc = (int)((long)p.K * block / kBlocks);
@@ -61,9 +63,9 @@ public static unsafe partial class Gemm
                 // A prepacked B holds every block's panels: block pc starts at pc·panels·NR, panel jc/NR of it at jc·kc.
                 float* blockB = p.PrepackedB != null ? p.PrepackedB + (nint)pc * p.Panels * nr + (nint)jc * kc : packedB;
                 if (p.PrepackedB == null) PackB<TKernel>(p, pc, jc, kc, nc, packedB);
-                for (int ic = m0; ic < m1; ic += BlockM)
+                for (int ic = m0; ic < m1; ic += blockM)
                 {
-                    int mc = Math.Min(BlockM, m1 - ic);
+                    int mc = Math.Min(blockM, m1 - ic);
                     // An untransposed A is read in place by full-height panels (its rows are contiguous along p, the
                     // panel's rows lda apart, as MLAS's kernels read it): packing it cost ~4% of a 500×784×500
                     // product and every thread of an N split packed all of it. Only a last panel shorter than MR is
@@ -98,21 +100,24 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// K blocks of a product with <paramref name="n"/> columns (of the whole product, never a thread's slice, so that
-    /// every C element sees the same blocks whatever the thread count; a prepacked B is packed in the same blocks): as
-    /// few as keep the KC×NC block of B within <see cref="BlockBBytes"/> of L2, KC between <see cref="BlockK"/> and
-    /// <see cref="MaxBlockK"/>, for K up to 2·MaxBlockK. The MLP's narrower products then run in one block (400 → 300,
-    /// 500 → 400) and 784 → 500 in two instead of three: the folded MLP's inference at batch 500 on 2 threads went from
-    /// 3.83–3.99 to 3.77–3.83 ms (minima, four alternating pairs of `ort` runs), its single products 1–2% faster at 1
-    /// thread in a probe, the whole 1-thread inference within noise, MLP training unchanged within noise. Longer
-    /// products keep BlockK, the blocks they were measured with.
+    /// K blocks of a product (of its whole K, never a thread's slice, so that every C element sees the same blocks
+    /// whatever the thread count; a prepacked B is packed in the same blocks): one up to <see cref="OneBlockK"/>, else
+    /// equal blocks of at most <see cref="BlockK"/>. One pass over C instead of two for the MLP's 784 → 500 products:
+    /// measured with the old rule (two blocks of 392 at NC = 512) toggled in one build, the folded MLP's inference at
+    /// batch 500 took 7.51 against 7.54 ms (1 thread) and 3.71 against 3.76 ms (2 threads; minima of 37–57 alternating
+    /// runs, its 784 → 500 product 3,545 against 3,620 µs), the training products 500×500×784 (x·Wᵀ), 500×784×500 (dy·W)
+    /// and the weight gradient 1–4% faster at 1 and 2 threads; 256³ and 2048³ are unchanged (the same blocks), 1024³
+    /// (one block of 1024 at NC = 192 instead of three) within noise.
     /// </summary>
-    private static int KBlocks(int k, int n)
-    {
-        long nc = Math.Clamp(n, 1, BlockN);
-        int kcMax = k > 2 * MaxBlockK ? BlockK : (int)Math.Clamp(BlockBBytes / (sizeof(float) * nc), BlockK, MaxBlockK);
-        return (k + kcMax - 1) / kcMax;
-    }
+    private static int KBlocks(int k) => k <= OneBlockK ? 1 : (k + BlockK - 1) / BlockK;
+
+    /// <summary>NC for K blocks of <paramref name="kc"/>: the widest multiple of 32 columns, up to <see cref="BlockN"/>,
+    /// whose KC×NC block of B fits <see cref="BlockBBytes"/> (784 → 256, 1024 → 192).</summary>
+    private static int BlockNFor(int kc) => Math.Clamp(BlockBBytes / (sizeof(float) * kc) / MaxNr * MaxNr, MaxNr, BlockN);
+
+    /// <summary>MC for K blocks of <paramref name="kc"/>: <see cref="BlockM"/> rows up to KC = <see cref="BlockK"/>, fewer
+    /// (a multiple of 12) beyond, so a packed MC×KC block of A stays within <see cref="BlockABytes"/>.</summary>
+    private static int BlockMFor(int kc) => Math.Clamp(BlockABytes / (sizeof(float) * kc) / 12 * 12, 12, BlockM);
 
     /// <summary>Whether full MR-row panels of A are read where they lie: A untransposed and lda not a multiple of 256
     /// floats. Rows 1 KiB·j apart start in at most 64/16 = 4 of the L1's 64 sets, so the twelve rows' lines pile into

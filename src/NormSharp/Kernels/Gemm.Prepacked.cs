@@ -34,7 +34,7 @@ public static unsafe partial class Gemm
         int nr = TKernel.Nr, panels = (n + nr - 1) / nr;
         var packed = new GemmPackedB(kernel, k, n, panels, nr);
         if (k == 0 || n == 0) return packed;
-        int kBlocks = KBlocks(k, n);
+        int kBlocks = KBlocks(k);
         fixed (float* pb = b)
         {
             var problem = new Problem(false, transB, 0, n, k, 1f, null, 1, pb, ldb, 0f, null, Math.Max(1, n), null, false);

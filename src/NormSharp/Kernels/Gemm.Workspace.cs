@@ -24,8 +24,8 @@ public static unsafe partial class Gemm
 
         private Workspace()
         {
-            PackedA = Allocate(BlockM * MaxBlockK);
-            PackedB = Allocate(MaxBlockK * BlockN);
+            PackedA = Allocate(BlockABytes / sizeof(float));
+            PackedB = Allocate(BlockBBytes / sizeof(float));
             Tile = Allocate(MaxTile);
         }
 

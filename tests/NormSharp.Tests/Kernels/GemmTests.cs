@@ -21,7 +21,7 @@ public class GemmTests
 
     private static Gemm.MicroKernel Parse(string name) => Enum.Parse<Gemm.MicroKernel>(name);
 
-    // Sizes around every kernel's tile (4, 6, 8, 12, 16, 32), the blocks (MC = 288, KC = 384) and primes.
+    // Sizes around every kernel's tile (4, 6, 8, 12, 16, 32), the M block (MC = 288), BlockK (384) and primes.
     private static readonly int[] s_edgeSizes = [1, 2, 3, 5, 7, 8, 11, 12, 13, 16, 17, 31, 32, 33, 48, 63, 65, 97, 143, 257, 287, 289, 293, 385];
 
     [Theory]
@@ -46,11 +46,12 @@ public class GemmTests
     public void MatchesReferenceAcrossBlockBoundaries(string kernelName)
     {
         var kernel = Parse(kernelName);
-        // Two and three K blocks (the later ones accumulate with β = 1), more than one M block (MC = 288),
-        // more than one N block (NC = 512), a last panel exactly as wide as the narrow kernels (80 = 2·32 + 16),
+        // Three and four K blocks (K > 1024; the later ones accumulate with β = 1), one long K block with smaller M and N
+        // blocks (K = 1000: MC = 108, NC = 192), more than one M block (MC = 288), more than one N block (NC = 512),
+        // a last panel exactly as wide as a narrow tile (80 = 2·32 + 16),
         // and shapes big enough to be split over two threads.
         var rng = new Rng(5);
-        (int M, int N, int K)[] shapes = [(150, 40, 513), (20, 50, 1000), (289, 33, 37), (7, 1100, 9), (300, 301, 260), (64, 1025, 3), (36, 80, 19)];
+        (int M, int N, int K)[] shapes = [(150, 40, 1030), (20, 50, 1500), (130, 70, 1000), (289, 33, 37), (7, 1100, 9), (300, 301, 260), (64, 1025, 3), (36, 80, 19)];
         foreach (int threads in new[] { 1, 2 })
             KernelSerialCollection.WithThreads(threads, () =>
             {
@@ -203,9 +204,9 @@ public class GemmTests
     public void BiasAndReluEpilogueMatchesReference(string kernelName)
     {
         var kernel = Parse(kernelName);
-        // Edge tiles (13, 33, 35), narrow last panels (80 = 2·32 + 16), several K blocks (513, 1000: the bias joins the
+        // Edge tiles (13, 33, 35), narrow last panels (80 = 2·32 + 16), several K blocks (1030, 1500: the bias joins the
         // first block, ReLU the last), shapes split over two threads; β = 0, 1 and 0.5.
-        (int M, int N, int K)[] shapes = [(13, 35, 7), (12, 32, 1), (36, 80, 19), (150, 40, 513), (20, 50, 1000), (300, 301, 260), (97, 33, 3)];
+        (int M, int N, int K)[] shapes = [(13, 35, 7), (12, 32, 1), (36, 80, 19), (150, 40, 1030), (20, 50, 1500), (300, 301, 260), (97, 33, 3)];
         var rng = new Rng(17);
         foreach (int threads in new[] { 1, 2 })
             KernelSerialCollection.WithThreads(threads, () =>
