@@ -22,6 +22,7 @@ public static unsafe partial class Gemm
     {
         public static int PanelWidth(int cols) => cols <= 8 ? 8 : cols <= 16 ? 16 : cols <= 24 ? 24 : 32;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void NarrowTile(int width, int kc, float* a, nint rs, nint ss, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
         {
             if (width == 8) Tile8(kc, a, rs, ss, b, c, ldc, alpha, beta, bias, relu);

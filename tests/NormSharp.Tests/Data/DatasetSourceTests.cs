@@ -2,11 +2,14 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using NormSharp.Data.Fetching;
 
 namespace NormSharp.Tests.Data;
 
 /// <summary>The real npm and HTTP sources, run against a fake <c>npm</c> executable and a local HTTP server.</summary>
+/// <remarks>The fake npm is a shell script made executable with a Unix file mode: these tests run where CI runs (Linux).</remarks>
+[UnsupportedOSPlatform("windows")]
 public sealed class DatasetSourceTests : IDisposable
 {
     private readonly IdxTestFiles _temp = new();
