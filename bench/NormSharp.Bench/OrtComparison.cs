@@ -20,7 +20,8 @@ namespace NormSharp.Bench;
 /// calls for each engine in turn (NormSharp's <see cref="InferenceModel"/> of the folded model, which packs the weights
 /// once as ORT does when it creates a session, the folded model's plain <c>Module.Forward</c>, ORT folded, ORT unfolded,
 /// then again), so load from other
-/// processes hits all of them alike; the block is sized so it lasts ≥ ~5 ms (batch 1 calls take microseconds).
+/// processes hits all of them alike; the block is sized so it lasts ≥ ~5 ms (batch 1 calls take microseconds) and
+/// follows untimed calls of the same engine (<see cref="WarmThenTime"/>).
 /// Each ORT block runs in a fresh session (see <see cref="OrtEngine"/>: idle ORT workers spin and would steal a
 /// core from the other engines); <c>--ort-persistent</c> keeps one session per export instead.
 /// Per engine the minimum (the least disturbed figure) and the median ms per call are reported, and the
@@ -95,8 +96,7 @@ internal static class OrtComparison
         public double TimeBlock(int reps)
         {
             var runner = Runner;
-            // A fresh session's first calls plan and allocate its buffers; steady state after a few.
-            double ms = WarmThenTime(runner.Run, reps);
+            double ms = WarmThenTime(runner.Run, reps); // a fresh session's untimed calls also plan and allocate its buffers
             runner.Output.CopyTo(LastOutput, 0);
             if (!settings.PersistentSessions) Dispose();
             return ms;
@@ -168,9 +168,9 @@ internal static class OrtComparison
 
     /// <summary>
     /// <see cref="TimeBlock"/> after untimed calls of the same engine (≥ 5 and ≥ half a block), as every engine's timed
-    /// block starts: each finds the caches as its own steady state leaves them, not as the engine before it left them. Only
-    /// ORT's fresh sessions had these calls (which they need anyway to plan their buffers) until 2026-12-01; NormSharp's
-    /// timed call (one per block for the MLP at batch 500) then began in the caches of the ORT session just disposed.
+    /// block starts: each finds the caches as its own steady state leaves them, not as the engine timed before it left
+    /// them (a block of the MLP at batch 500 is one call, which otherwise began in the caches of the ORT session just
+    /// disposed).
     /// </summary>
     private static double WarmThenTime(Action run, int reps)
     {

@@ -55,8 +55,7 @@ public static unsafe partial class Gemm
             int nc = Math.Min(blockN, n1 - jc);
             for (int block = 0; block < kBlocks; block++)
             {
-                int pc = (int)((long)p.K * block / kBlocks);
-                int kc = (int)((long)p.K * (block + 1) / kBlocks) - pc;
+                var (pc, kc) = KBlock(p.K, kBlocks, block);
                 float beta = block == 0 ? p.Beta : 1f;
                 float* bias = block == 0 ? p.Bias : null;
                 bool relu = p.Relu && block == kBlocks - 1;
@@ -110,6 +109,14 @@ public static unsafe partial class Gemm
     /// (one block of 1024 at NC = 192 instead of three) within noise.
     /// </summary>
     private static int KBlocks(int k) => k <= OneBlockK ? 1 : (k + BlockK - 1) / BlockK;
+
+    /// <summary>First row pc and length kc of K block <paramref name="block"/> of <paramref name="kBlocks"/> equal blocks:
+    /// the one cut of K that the driver and the packing of a prepacked B share.</summary>
+    private static (int Pc, int Kc) KBlock(int k, int kBlocks, int block)
+    {
+        int pc = (int)((long)k * block / kBlocks);
+        return (pc, (int)((long)k * (block + 1) / kBlocks) - pc);
+    }
 
     /// <summary>NC for K blocks of <paramref name="kc"/>: the widest multiple of 32 columns, up to <see cref="BlockN"/>,
     /// whose KC×NC block of B fits <see cref="BlockBBytes"/> (784 → 256, 1024 → 192).</summary>

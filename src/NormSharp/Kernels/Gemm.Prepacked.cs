@@ -41,8 +41,7 @@ public static unsafe partial class Gemm
             // The K blocks of ComputeSlice, each block's panels over all n columns (jc = 0, nc = n).
             for (int block = 0; block < kBlocks; block++)
             {
-                int pc = (int)((long)k * block / kBlocks);
-                int kc = (int)((long)k * (block + 1) / kBlocks) - pc;
+                var (pc, kc) = KBlock(k, kBlocks, block);
                 PackB<TKernel>(problem, pc, 0, kc, n, packed.Data + (nint)pc * panels * nr);
             }
         }
