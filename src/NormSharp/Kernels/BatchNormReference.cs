@@ -140,5 +140,24 @@ public static class BatchNormReference
         }
     }
 
+    /// <summary>running ← (1 − f)·running + f·batch; the variance's batch value is the unbiased M2/(m − 1).</summary>
+    public static void UpdateRunningStatistics(Span<float> runningMean, Span<float> runningVar, ReadOnlySpan<double> mean,
+        ReadOnlySpan<double> m2, long count, double factor)
+    {
+        for (int c = 0; c < runningMean.Length; c++)
+        {
+            runningMean[c] = (float)((1 - factor) * runningMean[c] + factor * mean[c]);
+            runningVar[c] = (float)((1 - factor) * runningVar[c] + factor * (m2[c] / (count - 1)));
+        }
+    }
+
+    /// <summary>dγ[c] += (float)(r·invstd·Σ(x − μ)dy + d·Σdy), dβ[c] += (float)Σdy; an empty gradient is skipped.</summary>
+    public static void AccumulateAffineGradients(Span<float> dGamma, Span<float> dBeta, ReadOnlySpan<float> r, ReadOnlySpan<float> invstd,
+        ReadOnlySpan<float> d, ReadOnlySpan<double> sumDyXmu, ReadOnlySpan<double> sumDy)
+    {
+        for (int c = 0; c < dGamma.Length; c++) dGamma[c] += (float)((double)r[c] * invstd[c] * sumDyXmu[c] + (double)d[c] * sumDy[c]);
+        for (int c = 0; c < dBeta.Length; c++) dBeta[c] += (float)sumDy[c];
+    }
+
     private static int Index(int r, int c, int i, int channels, int spatial) => (r * channels + c) * spatial + i;
 }

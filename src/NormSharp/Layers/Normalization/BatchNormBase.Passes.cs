@@ -116,11 +116,8 @@ public abstract partial class BatchNormBase
         _dd.AsSpan(g * c, c).Clear();
         _r.AsSpan(g * c, c).Fill(1);
         _d.AsSpan(g * c, c).Clear();
-        for (int i = 0; i < c; i++)
-        {
-            _mean[g * c + i] = (float)mean[i];
-            _invstd[g * c + i] = (float)invstd[i];
-        }
+        BatchNorm.Narrow(mean, _mean.AsSpan(g * c, c));
+        BatchNorm.Narrow(invstd, _invstd.AsSpan(g * c, c));
     }
 
     /// <summary>Local → global statistics through <see cref="Synchronizer"/>; returns the global count.</summary>
@@ -163,6 +160,12 @@ public abstract partial class BatchNormBase
         double f = Momentum ?? 1.0 / tracked[0];
         var rm = RunningMean!.Span;
         var rv = RunningVar!.Span;
+        if (_groups == 1)
+        {
+            // The same update as the loop below with one group (x / 1 is x), four channels at a time.
+            BatchNorm.UpdateRunningStatistics(rm, rv, _statMean.AsSpan(0, c), _statM2.AsSpan(0, c), count, f);
+            return;
+        }
         for (int i = 0; i < c; i++)
         {
             double mean = 0, variance = 0;
@@ -234,20 +237,10 @@ public abstract partial class BatchNormBase
     private void AccumulateParameterGradients(int group)
     {
         int c = NumFeatures;
-        if (WeightParameter is { RequiresGrad: true } w)
-        {
-            var dw = w.Grad.Span;
-            for (int i = 0; i < c; i++)
-            {
-                int j = group * c + i;
-                dw[i] += (float)((double)_r[j] * _invstd[j] * _sumDyXmu[i] + (double)_d[j] * _sumDy[i]);
-            }
-        }
-        if (BiasParameter is { RequiresGrad: true } b)
-        {
-            var db = b.Grad.Span;
-            for (int i = 0; i < c; i++) db[i] += (float)_sumDy[i];
-        }
+        Span<float> dGamma = WeightParameter is { RequiresGrad: true } w ? w.Grad.Span[..c] : default;
+        Span<float> dBeta = BiasParameter is { RequiresGrad: true } b ? b.Grad.Span[..c] : default;
+        BatchNorm.AccumulateAffineGradients(dGamma, dBeta, _r.AsSpan(group * c, c), _invstd.AsSpan(group * c, c), _d.AsSpan(group * c, c),
+            _sumDyXmu.AsSpan(0, c), _sumDy.AsSpan(0, c));
     }
 
     private double Gamma(int channel) => WeightParameter is null ? 1.0 : WeightParameter.Value.Data[channel];
