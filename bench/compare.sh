@@ -4,6 +4,8 @@
 #
 #   bench/compare.sh                 # training workloads + kernels, 3 rounds each
 #   bench/compare.sh --quick         # fewer steps and rounds (a smoke run, ~2 minutes)
+#   bench/compare.sh --rounds 5      # more interleaved rounds of training and kernels (a noisy host: kernels take
+#                                    # each side's best round, so more rounds filter more of the host's bursts)
 #   bench/compare.sh --scaling       # also MLP+BN at 1 and 2 threads, batch 32 … 1024
 #   bench/compare.sh --only train    # or --only kernels, or --only scaling (the scaling rows alone)
 #   bench/compare.sh --only ort --threads 1   # BN-folded inference against ONNX Runtime (bench/NormSharp.Bench `ort`,
@@ -96,12 +98,12 @@ fi
 if [[ -z "$ONLY" || "$ONLY" == kernels ]]; then
   for t in $( [[ $SCALING == 1 ]] && echo 1 2 || echo "$THREADS" ); do
     : >"$TMP/kns"; : >"$TMP/kpt"
-    for ((r = 0; r < 2; r++)); do
+    for ((r = 0; r < ROUNDS; r++)); do
       ns kernels --threads "$t" $QUICK $CPU | grep '^kernel ' >>"$TMP/kns"
       pt --kernels --threads "$t" $QUICK $CPU | grep '^kernel ' >>"$TMP/kpt"
     done
     echo
-    echo "Kernels, $t thread(s), ${CPU:+CPU-time }clock: median ms over windows, best of 2 interleaved rounds each; ratio = PyTorch ms / NormSharp ms"
+    echo "Kernels, $t thread(s), ${CPU:+CPU-time }clock: median ms over windows, best of $ROUNDS interleaved rounds each; ratio = PyTorch ms / NormSharp ms"
     echo
     /usr/bin/python3 - "$TMP/kns" "$TMP/kpt" <<'EOF'
 import sys
