@@ -121,6 +121,41 @@ public class BatchNormKernelTests
         }
     }
 
+    /// <summary>The planar loops load a block ahead of their stores (BatchNorm.Apply.cs): planes long enough for that path,
+    /// with every kind of tail after it, still give one fused multiply-add per value, written in place or not.</summary>
+    [Theory]
+    [InlineData(128)]
+    [InlineData(130)]
+    [InlineData(191)]
+    [InlineData(192)]
+    [InlineData(576)]
+    [InlineData(784)]
+    public void PlanarAppliesAreOneFusedMultiplyAddPerValueInPlaceOrNot(int spatial)
+    {
+        const int n = 3, c = 2;
+        var x = RandomArray(n * c * spatial, 31);
+        var dy = RandomArray(n * c * spatial, 32);
+        var (a, b, k) = (RandomArray(c, 33), RandomArray(c, 34), RandomArray(c, 35));
+        var y = new float[x.Length];
+        BatchNorm.Apply(x, n, c, spatial, a, k, y);
+        var inPlace = (float[])x.Clone();
+        BatchNorm.Apply(inPlace, n, c, spatial, a, k, inPlace);
+        var dx = new float[x.Length];
+        BatchNorm.BackwardApply(x, dy, n, c, spatial, a, b, k, dx);
+        var dxInPlace = (float[])dy.Clone();
+        BatchNorm.BackwardApply(x, dxInPlace, n, c, spatial, a, b, k, dxInPlace);
+        for (int i = 0; i < x.Length; i++)
+        {
+            int ch = i / spatial % c;
+            float expectedY = MathF.FusedMultiplyAdd(x[i], a[ch], k[ch]);
+            float expectedDx = MathF.FusedMultiplyAdd(x[i], b[ch], MathF.FusedMultiplyAdd(dy[i], a[ch], k[ch]));
+            Assert.True(BitConverter.SingleToInt32Bits(expectedY) == BitConverter.SingleToInt32Bits(y[i]), $"y[{i}]: {y[i]} vs {expectedY}");
+            Assert.True(BitConverter.SingleToInt32Bits(expectedY) == BitConverter.SingleToInt32Bits(inPlace[i]), $"in-place y[{i}]");
+            Assert.True(BitConverter.SingleToInt32Bits(expectedDx) == BitConverter.SingleToInt32Bits(dx[i]), $"dx[{i}]: {dx[i]} vs {expectedDx}");
+            Assert.True(BitConverter.SingleToInt32Bits(expectedDx) == BitConverter.SingleToInt32Bits(dxInPlace[i]), $"in-place dx[{i}]");
+        }
+    }
+
     [Fact]
     public void RejectsMismatchedSizes()
     {
