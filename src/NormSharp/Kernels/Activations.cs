@@ -88,6 +88,13 @@ public static partial class Activations
         Split(a, b, result, new BinaryRange<TOp>(op));
     }
 
+    /// <summary>Floats per block of the AVX-512 loops, which load each block before storing the one before it: an output
+    /// that starts a few dozen bytes past its input within a 4 KB page (same-sized tensors allocated one after another,
+    /// page-multiple sizes) made every load wait on the store just before it, a load matching a pending store in address
+    /// bits 11–0 (AMD's optimisation guide, 25112, "Store-to-Load Forwarding — False Dependencies"). ReLU forward on
+    /// [256, 6, 28, 28] with y 48 bytes past x took 90–92 µs against 62–65 with y 2.3 KB past it (2 threads).</summary>
+    private const int LookaheadBlock = 64;
+
     /// <summary>The serial loop of one unary operation: the widest accelerated vectors, then scalars.</summary>
     private static void UnarySerial<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op) where TOp : struct, IUnaryOp
     {
@@ -95,8 +102,33 @@ public static partial class Activations
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
         if (Vector512.IsHardwareAccelerated)
+        {
+            if (n >= 2 * LookaheadBlock)
+            {
+                // Each block's loads before the previous block's stores (see LookaheadBlock).
+                Vector512<float> x0 = Vector512.LoadUnsafe(ref xs), x1 = Vector512.LoadUnsafe(ref xs, 16),
+                    x2 = Vector512.LoadUnsafe(ref xs, 32), x3 = Vector512.LoadUnsafe(ref xs, 48);
+                for (; i <= n - 2 * LookaheadBlock; i += LookaheadBlock)
+                {
+                    nuint next = (nuint)(i + LookaheadBlock), at = (nuint)i;
+                    Vector512<float> n0 = Vector512.LoadUnsafe(ref xs, next), n1 = Vector512.LoadUnsafe(ref xs, next + 16),
+                        n2 = Vector512.LoadUnsafe(ref xs, next + 32), n3 = Vector512.LoadUnsafe(ref xs, next + 48);
+                    op.Invoke(x0).StoreUnsafe(ref ys, at);
+                    op.Invoke(x1).StoreUnsafe(ref ys, at + 16);
+                    op.Invoke(x2).StoreUnsafe(ref ys, at + 32);
+                    op.Invoke(x3).StoreUnsafe(ref ys, at + 48);
+                    (x0, x1, x2, x3) = (n0, n1, n2, n3);
+                }
+                nuint last = (nuint)i;
+                op.Invoke(x0).StoreUnsafe(ref ys, last);
+                op.Invoke(x1).StoreUnsafe(ref ys, last + 16);
+                op.Invoke(x2).StoreUnsafe(ref ys, last + 32);
+                op.Invoke(x3).StoreUnsafe(ref ys, last + 48);
+                i += LookaheadBlock;
+            }
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
                 op.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
         else if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
                 op.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
@@ -112,8 +144,37 @@ public static partial class Activations
         ref float bb = ref MemoryMarshal.GetReference(b);
         ref float rr = ref MemoryMarshal.GetReference(result);
         if (Vector512.IsHardwareAccelerated)
+        {
+            if (n >= 2 * LookaheadBlock)
+            {
+                // Each block's loads before the previous block's stores (see LookaheadBlock).
+                Vector512<float> a0 = Vector512.LoadUnsafe(ref aa), a1 = Vector512.LoadUnsafe(ref aa, 16),
+                    a2 = Vector512.LoadUnsafe(ref aa, 32), a3 = Vector512.LoadUnsafe(ref aa, 48);
+                Vector512<float> b0 = Vector512.LoadUnsafe(ref bb), b1 = Vector512.LoadUnsafe(ref bb, 16),
+                    b2 = Vector512.LoadUnsafe(ref bb, 32), b3 = Vector512.LoadUnsafe(ref bb, 48);
+                for (; i <= n - 2 * LookaheadBlock; i += LookaheadBlock)
+                {
+                    nuint next = (nuint)(i + LookaheadBlock), at = (nuint)i;
+                    Vector512<float> p0 = Vector512.LoadUnsafe(ref aa, next), p1 = Vector512.LoadUnsafe(ref aa, next + 16),
+                        p2 = Vector512.LoadUnsafe(ref aa, next + 32), p3 = Vector512.LoadUnsafe(ref aa, next + 48);
+                    Vector512<float> q0 = Vector512.LoadUnsafe(ref bb, next), q1 = Vector512.LoadUnsafe(ref bb, next + 16),
+                        q2 = Vector512.LoadUnsafe(ref bb, next + 32), q3 = Vector512.LoadUnsafe(ref bb, next + 48);
+                    op.Invoke(a0, b0).StoreUnsafe(ref rr, at);
+                    op.Invoke(a1, b1).StoreUnsafe(ref rr, at + 16);
+                    op.Invoke(a2, b2).StoreUnsafe(ref rr, at + 32);
+                    op.Invoke(a3, b3).StoreUnsafe(ref rr, at + 48);
+                    (a0, a1, a2, a3, b0, b1, b2, b3) = (p0, p1, p2, p3, q0, q1, q2, q3);
+                }
+                nuint last = (nuint)i;
+                op.Invoke(a0, b0).StoreUnsafe(ref rr, last);
+                op.Invoke(a1, b1).StoreUnsafe(ref rr, last + 16);
+                op.Invoke(a2, b2).StoreUnsafe(ref rr, last + 32);
+                op.Invoke(a3, b3).StoreUnsafe(ref rr, last + 48);
+                i += LookaheadBlock;
+            }
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
                 op.Invoke(Vector512.LoadUnsafe(ref aa, (nuint)i), Vector512.LoadUnsafe(ref bb, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
+        }
         else if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
                 op.Invoke(Vector256.LoadUnsafe(ref aa, (nuint)i), Vector256.LoadUnsafe(ref bb, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
