@@ -94,16 +94,6 @@ public static unsafe partial class BatchNorm
         }
     }
 
-    /// <summary>Floats per block of the AVX-512 plane loops, which load each block before storing the one before it.
-    /// Same-sized tensors allocated one after another start a few dozen bytes apart within a 4 KB page when their size
-    /// is a multiple of 4 KB (LeNet's feature maps: the array header apart), and a load whose address matches a pending
-    /// store's in bits 11–0 waits for it (AMD's optimisation guide, 25112, "Store-to-Load Forwarding — False
-    /// Dependencies"). With a block of lookahead the stores that could match are at least 256 bytes behind. Measured on
-    /// BN [256, 6, 24, 24] forward+backward with the benchmark's layout (x, dy, y, dx 24 bytes apart mod 4 KB): 240–262 →
-    /// 195–224 µs, [256, 6, 28, 28] 369–375 → 318–327 µs; no change with the buffers 2.3 KB apart (in-process A/B, 2
-    /// threads). The 256-bit path keeps the plain loop (not measured on a machine without AVX-512).</summary>
-    private const int PlaneBlock = 64;
-
     /// <summary>out = u·a + shift over one plane.</summary>
     private static void PlaneAffine(float* u, float* output, int length, float a, float shift)
     {
@@ -112,27 +102,17 @@ public static unsafe partial class BatchNorm
         {
             var av = Vector512.Create(a);
             var sv = Vector512.Create(shift);
-            if (length >= 2 * PlaneBlock)
+            if (length >= 2 * VectorBlock.Count)
             {
-                // Each block's loads are issued before the previous block's stores: an output a few bytes past the input
-                // (mod 4 KB) would otherwise make every load wait on the store just before it (4K aliasing).
-                Vector512<float> u0 = Vector512.Load(u), u1 = Vector512.Load(u + 16), u2 = Vector512.Load(u + 32), u3 = Vector512.Load(u + 48);
-                for (; i <= length - 2 * PlaneBlock; i += PlaneBlock)
+                var current = VectorBlock.Load(u);
+                for (; i <= length - 2 * VectorBlock.Count; i += VectorBlock.Count)
                 {
-                    float* next = u + i + PlaneBlock, o = output + i;
-                    Vector512<float> n0 = Vector512.Load(next), n1 = Vector512.Load(next + 16), n2 = Vector512.Load(next + 32), n3 = Vector512.Load(next + 48);
-                    Vector512.FusedMultiplyAdd(u0, av, sv).Store(o);
-                    Vector512.FusedMultiplyAdd(u1, av, sv).Store(o + 16);
-                    Vector512.FusedMultiplyAdd(u2, av, sv).Store(o + 32);
-                    Vector512.FusedMultiplyAdd(u3, av, sv).Store(o + 48);
-                    (u0, u1, u2, u3) = (n0, n1, n2, n3);
+                    var next = VectorBlock.Load(u + i + VectorBlock.Count); // before this block's stores (VectorBlock)
+                    VectorBlock.FusedMultiplyAdd(current, av, sv).Store(output + i);
+                    current = next;
                 }
-                float* last = output + i;
-                Vector512.FusedMultiplyAdd(u0, av, sv).Store(last);
-                Vector512.FusedMultiplyAdd(u1, av, sv).Store(last + 16);
-                Vector512.FusedMultiplyAdd(u2, av, sv).Store(last + 32);
-                Vector512.FusedMultiplyAdd(u3, av, sv).Store(last + 48);
-                i += PlaneBlock;
+                VectorBlock.FusedMultiplyAdd(current, av, sv).Store(output + i);
+                i += VectorBlock.Count;
             }
             for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
                 Vector512.FusedMultiplyAdd(Vector512.Load(u + i), av, sv).Store(output + i);
@@ -156,28 +136,18 @@ public static unsafe partial class BatchNorm
             var av = Vector512.Create(a);
             var bv = Vector512.Create(b);
             var sv = Vector512.Create(shift);
-            if (length >= 2 * PlaneBlock)
+            if (length >= 2 * VectorBlock.Count)
             {
-                // Loads a block ahead of the stores, as in PlaneAffine.
-                Vector512<float> u0 = Vector512.Load(u), u1 = Vector512.Load(u + 16), u2 = Vector512.Load(u + 32), u3 = Vector512.Load(u + 48);
-                Vector512<float> v0 = Vector512.Load(v), v1 = Vector512.Load(v + 16), v2 = Vector512.Load(v + 32), v3 = Vector512.Load(v + 48);
-                for (; i <= length - 2 * PlaneBlock; i += PlaneBlock)
+                VectorBlock currentU = VectorBlock.Load(u), currentV = VectorBlock.Load(v);
+                for (; i <= length - 2 * VectorBlock.Count; i += VectorBlock.Count)
                 {
-                    float* nu = u + i + PlaneBlock, nv = v + i + PlaneBlock, o = output + i;
-                    Vector512<float> p0 = Vector512.Load(nu), p1 = Vector512.Load(nu + 16), p2 = Vector512.Load(nu + 32), p3 = Vector512.Load(nu + 48);
-                    Vector512<float> q0 = Vector512.Load(nv), q1 = Vector512.Load(nv + 16), q2 = Vector512.Load(nv + 32), q3 = Vector512.Load(nv + 48);
-                    Vector512.FusedMultiplyAdd(v0, bv, Vector512.FusedMultiplyAdd(u0, av, sv)).Store(o);
-                    Vector512.FusedMultiplyAdd(v1, bv, Vector512.FusedMultiplyAdd(u1, av, sv)).Store(o + 16);
-                    Vector512.FusedMultiplyAdd(v2, bv, Vector512.FusedMultiplyAdd(u2, av, sv)).Store(o + 32);
-                    Vector512.FusedMultiplyAdd(v3, bv, Vector512.FusedMultiplyAdd(u3, av, sv)).Store(o + 48);
-                    (u0, u1, u2, u3, v0, v1, v2, v3) = (p0, p1, p2, p3, q0, q1, q2, q3);
+                    int next = i + VectorBlock.Count;
+                    VectorBlock nextU = VectorBlock.Load(u + next), nextV = VectorBlock.Load(v + next); // before this block's stores
+                    VectorBlock.FusedMultiplyAdd(currentV, bv, VectorBlock.FusedMultiplyAdd(currentU, av, sv)).Store(output + i);
+                    (currentU, currentV) = (nextU, nextV);
                 }
-                float* last = output + i;
-                Vector512.FusedMultiplyAdd(v0, bv, Vector512.FusedMultiplyAdd(u0, av, sv)).Store(last);
-                Vector512.FusedMultiplyAdd(v1, bv, Vector512.FusedMultiplyAdd(u1, av, sv)).Store(last + 16);
-                Vector512.FusedMultiplyAdd(v2, bv, Vector512.FusedMultiplyAdd(u2, av, sv)).Store(last + 32);
-                Vector512.FusedMultiplyAdd(v3, bv, Vector512.FusedMultiplyAdd(u3, av, sv)).Store(last + 48);
-                i += PlaneBlock;
+                VectorBlock.FusedMultiplyAdd(currentV, bv, VectorBlock.FusedMultiplyAdd(currentU, av, sv)).Store(output + i);
+                i += VectorBlock.Count;
             }
             for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
                 Vector512.FusedMultiplyAdd(Vector512.Load(v + i), bv, Vector512.FusedMultiplyAdd(Vector512.Load(u + i), av, sv)).Store(output + i);
