@@ -31,8 +31,8 @@ public static unsafe partial class BatchNorm
                 Vector256<double> keepV = Vector256.Create(keep), factorV = Vector256.Create(factor), unbiasedV = Vector256.Create(unbiased);
                 for (; i <= c - Vector256<double>.Count; i += Vector256<double>.Count)
                 {
-                    NarrowFour(keepV * WidenFour(rm + i) + factorV * Vector256.Load(mu + i), rm + i);
-                    NarrowFour(keepV * WidenFour(rv + i) + factorV * (Vector256.Load(q + i) / unbiasedV), rv + i);
+                    NarrowFour(keepV * WidenFour(rm + i) + factorV * Vector256.Load(mu + i)).Store(rm + i);
+                    NarrowFour(keepV * WidenFour(rv + i) + factorV * (Vector256.Load(q + i) / unbiasedV)).Store(rv + i);
                 }
             }
             for (; i < c; i++)
@@ -52,7 +52,7 @@ public static unsafe partial class BatchNorm
         {
             int i = 0;
             if (Vector256.IsHardwareAccelerated)
-                for (; i <= c - Vector256<double>.Count; i += Vector256<double>.Count) NarrowFour(Vector256.Load(s + i), d + i);
+                for (; i <= c - Vector256<double>.Count; i += Vector256<double>.Count) NarrowFour(Vector256.Load(s + i)).Store(d + i);
             for (; i < c; i++) d[i] = (float)s[i];
         }
     }
@@ -89,7 +89,7 @@ public static unsafe partial class BatchNorm
             for (; i <= c - Vector256<double>.Count; i += Vector256<double>.Count)
             {
                 var term = WidenFour(r + i) * WidenFour(invstd + i) * Vector256.Load(sumDyXmu + i) + WidenFour(d + i) * Vector256.Load(sumDy + i);
-                (Vector128.Load(dg + i) + Vector256.Narrow(term, term).GetLower()).Store(dg + i);
+                (Vector128.Load(dg + i) + NarrowFour(term)).Store(dg + i);
             }
         for (; i < c; i++) dg[i] += (float)((double)r[i] * invstd[i] * sumDyXmu[i] + (double)d[i] * sumDy[i]);
     }
@@ -99,13 +99,7 @@ public static unsafe partial class BatchNorm
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; i <= c - Vector256<double>.Count; i += Vector256<double>.Count)
-            {
-                var sum = Vector256.Load(sumDy + i);
-                (Vector128.Load(db + i) + Vector256.Narrow(sum, sum).GetLower()).Store(db + i);
-            }
+                (Vector128.Load(db + i) + NarrowFour(Vector256.Load(sumDy + i))).Store(db + i);
         for (; i < c; i++) db[i] += (float)sumDy[i];
     }
-
-    /// <summary>Stores the four lanes of <paramref name="v"/> rounded to float at <paramref name="p"/>.</summary>
-    private static void NarrowFour(Vector256<double> v, float* p) => Vector256.Narrow(v, v).GetLower().Store(p);
 }

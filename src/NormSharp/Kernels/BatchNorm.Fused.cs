@@ -338,8 +338,8 @@ public static unsafe partial class BatchNorm
                 var a = (gamma == null ? one : WidenFour(gamma + c)) * invstd;
                 var shift = (beta == null ? zero : WidenFour(beta + c)) - Vector256.Load(mean + c) * a;
                 invstd.Store(invstdOut + c);
-                Vector256.Narrow(a, a).GetLower().Store(alphaOut + c);
-                Vector256.Narrow(shift, shift).GetLower().Store(shiftOut + c);
+                NarrowFour(a).Store(alphaOut + c);
+                NarrowFour(shift).Store(shiftOut + c);
             }
         }
         for (; c < c1; c++)
@@ -397,8 +397,8 @@ public static unsafe partial class BatchNorm
                 var kk = Vector256.Load(sumDyXmu + c) * s * s / countV;
                 var b = -kk * a;
                 var k = (-Vector256.Load(sumDy + c) / countV + WidenFour(mean + c) * kk) * a;
-                Vector256.Narrow(b, b).GetLower().Store(bOut + c);
-                Vector256.Narrow(k, k).GetLower().Store(kOut + c);
+                NarrowFour(b).Store(bOut + c);
+                NarrowFour(k).Store(kOut + c);
             }
         }
         for (; c < c1; c++)
@@ -412,4 +412,7 @@ public static unsafe partial class BatchNorm
 
     /// <summary>Four floats at <paramref name="p"/> as doubles.</summary>
     private static Vector256<double> WidenFour(float* p) => Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe());
+
+    /// <summary>The four lanes of <paramref name="v"/> rounded to float (to nearest).</summary>
+    private static Vector128<float> NarrowFour(Vector256<double> v) => Vector256.Narrow(v, v).GetLower();
 }

@@ -164,17 +164,25 @@ public static class ParallelRunner
     {
         /// <summary>Spin this long before yielding: long enough to bridge the gap between consecutive kernels of one
         /// training step, short enough not to steal the core the caller needs (PERF.md, "Threading").</summary>
-        internal static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+        private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
 
         private long _start;
         private SpinWait _yielding;
 
-        /// <summary>One round of waiting.</summary>
+        /// <summary>One round of waiting: a pause, or once the pause budget is spent a yield.</summary>
         public void Spin()
         {
-            if (_start == 0) _start = Stopwatch.GetTimestamp();
-            if (Stopwatch.GetTimestamp() - _start < SpinTicks) Thread.SpinWait(1);
-            else _yielding.SpinOnce(sleep1Threshold: -1);
+            if (!Pause()) _yielding.SpinOnce(sleep1Threshold: -1);
+        }
+
+        /// <summary>A pause while the budget lasts (true); false once it is spent (the caller yields or sleeps).</summary>
+        public bool Pause()
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (_start == 0) _start = now;
+            if (now - _start >= SpinTicks) return false;
+            Thread.SpinWait(1);
+            return true;
         }
     }
 
@@ -332,11 +340,10 @@ public static class ParallelRunner
             int seen = 0;
             while (!_disposed)
             {
-                long start = Stopwatch.GetTimestamp();
+                var wait = new ShortWait();
                 while (Volatile.Read(ref _generation) == seen && !_disposed)
                 {
-                    // Pause-spin, then sleep (ShortWait's reasons; a worker sleeps rather than yields).
-                    if (Stopwatch.GetTimestamp() - start < ShortWait.SpinTicks) { Thread.SpinWait(1); continue; }
+                    if (wait.Pause()) continue; // then sleep: a worker sleeps rather than yields
                     lock (_sleepLock)
                     {
                         Interlocked.Increment(ref _sleepers);
