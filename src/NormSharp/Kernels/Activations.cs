@@ -60,18 +60,16 @@ public static partial class Activations
     public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Binary(y, dy, dx, new TanhBackwardOp());
 
-    private interface IUnaryOp
+    private interface IUnaryOp : VectorBlock.IMap
     {
         float Invoke(float x);
-        Vector512<float> Invoke(Vector512<float> x);
         Vector256<float> Invoke(Vector256<float> x);
     }
 
     /// <summary>An operation of two inputs a (x or y) and b (dy, or x again for forward passes).</summary>
-    private interface IBinaryOp
+    private interface IBinaryOp : VectorBlock.IZip
     {
         float Invoke(float a, float b);
-        Vector512<float> Invoke(Vector512<float> a, Vector512<float> b);
         Vector256<float> Invoke(Vector256<float> a, Vector256<float> b);
     }
 
@@ -88,16 +86,6 @@ public static partial class Activations
         Split(a, b, result, new BinaryRange<TOp>(op));
     }
 
-    /// <summary>op on each lane of a block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static VectorBlock Map<TOp>(TOp op, in VectorBlock x) where TOp : struct, IUnaryOp =>
-        new(op.Invoke(x.V0), op.Invoke(x.V1), op.Invoke(x.V2), op.Invoke(x.V3));
-
-    /// <summary>op on each pair of lanes of two blocks.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static VectorBlock Map<TOp>(TOp op, in VectorBlock a, in VectorBlock b) where TOp : struct, IBinaryOp =>
-        new(op.Invoke(a.V0, b.V0), op.Invoke(a.V1, b.V1), op.Invoke(a.V2, b.V2), op.Invoke(a.V3, b.V3));
-
     /// <summary>The serial loop of one unary operation: the widest accelerated vectors, then scalars.</summary>
     private static void UnarySerial<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op) where TOp : struct, IUnaryOp
     {
@@ -106,18 +94,7 @@ public static partial class Activations
         ref float ys = ref MemoryMarshal.GetReference(y);
         if (Vector512.IsHardwareAccelerated)
         {
-            if (n >= 2 * VectorBlock.Count)
-            {
-                var current = VectorBlock.Load(ref xs, 0);
-                for (; i <= n - 2 * VectorBlock.Count; i += VectorBlock.Count)
-                {
-                    var next = VectorBlock.Load(ref xs, (nuint)(i + VectorBlock.Count)); // before this block's stores (VectorBlock)
-                    Map(op, current).Store(ref ys, (nuint)i);
-                    current = next;
-                }
-                Map(op, current).Store(ref ys, (nuint)i);
-                i += VectorBlock.Count;
-            }
+            i = VectorBlock.Stream(ref xs, ref ys, n, op); // a block of lookahead (VectorBlock)
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
                 op.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
         }
@@ -137,19 +114,7 @@ public static partial class Activations
         ref float rr = ref MemoryMarshal.GetReference(result);
         if (Vector512.IsHardwareAccelerated)
         {
-            if (n >= 2 * VectorBlock.Count)
-            {
-                VectorBlock currentA = VectorBlock.Load(ref aa, 0), currentB = VectorBlock.Load(ref bb, 0);
-                for (; i <= n - 2 * VectorBlock.Count; i += VectorBlock.Count)
-                {
-                    nuint next = (nuint)(i + VectorBlock.Count);
-                    VectorBlock nextA = VectorBlock.Load(ref aa, next), nextB = VectorBlock.Load(ref bb, next); // before this block's stores
-                    Map(op, currentA, currentB).Store(ref rr, (nuint)i);
-                    (currentA, currentB) = (nextA, nextB);
-                }
-                Map(op, currentA, currentB).Store(ref rr, (nuint)i);
-                i += VectorBlock.Count;
-            }
+            i = VectorBlock.Stream(ref aa, ref bb, ref rr, n, op);
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
                 op.Invoke(Vector512.LoadUnsafe(ref aa, (nuint)i), Vector512.LoadUnsafe(ref bb, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
         }

@@ -102,18 +102,7 @@ public static unsafe partial class BatchNorm
         {
             var av = Vector512.Create(a);
             var sv = Vector512.Create(shift);
-            if (length >= 2 * VectorBlock.Count)
-            {
-                var current = VectorBlock.Load(u);
-                for (; i <= length - 2 * VectorBlock.Count; i += VectorBlock.Count)
-                {
-                    var next = VectorBlock.Load(u + i + VectorBlock.Count); // before this block's stores (VectorBlock)
-                    VectorBlock.FusedMultiplyAdd(current, av, sv).Store(output + i);
-                    current = next;
-                }
-                VectorBlock.FusedMultiplyAdd(current, av, sv).Store(output + i);
-                i += VectorBlock.Count;
-            }
+            i = VectorBlock.Stream(ref *u, ref *output, length, new AffineMap(av, sv)); // a block of lookahead (VectorBlock)
             for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
                 Vector512.FusedMultiplyAdd(Vector512.Load(u + i), av, sv).Store(output + i);
         }
@@ -136,19 +125,7 @@ public static unsafe partial class BatchNorm
             var av = Vector512.Create(a);
             var bv = Vector512.Create(b);
             var sv = Vector512.Create(shift);
-            if (length >= 2 * VectorBlock.Count)
-            {
-                VectorBlock currentU = VectorBlock.Load(u), currentV = VectorBlock.Load(v);
-                for (; i <= length - 2 * VectorBlock.Count; i += VectorBlock.Count)
-                {
-                    int next = i + VectorBlock.Count;
-                    VectorBlock nextU = VectorBlock.Load(u + next), nextV = VectorBlock.Load(v + next); // before this block's stores
-                    VectorBlock.FusedMultiplyAdd(currentV, bv, VectorBlock.FusedMultiplyAdd(currentU, av, sv)).Store(output + i);
-                    (currentU, currentV) = (nextU, nextV);
-                }
-                VectorBlock.FusedMultiplyAdd(currentV, bv, VectorBlock.FusedMultiplyAdd(currentU, av, sv)).Store(output + i);
-                i += VectorBlock.Count;
-            }
+            i = VectorBlock.Stream(ref *u, ref *v, ref *output, length, new AffineZip(av, bv, sv));
             for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
                 Vector512.FusedMultiplyAdd(Vector512.Load(v + i), bv, Vector512.FusedMultiplyAdd(Vector512.Load(u + i), av, sv)).Store(output + i);
         }
@@ -161,5 +138,17 @@ public static unsafe partial class BatchNorm
                 Vector256.FusedMultiplyAdd(Vector256.Load(v + i), bv, Vector256.FusedMultiplyAdd(Vector256.Load(u + i), av, sv)).Store(output + i);
         }
         for (; i < length; i++) output[i] = MathF.FusedMultiplyAdd(v[i], b, MathF.FusedMultiplyAdd(u[i], a, shift));
+    }
+
+    /// <summary>u·a + shift, as the plane loops compute it.</summary>
+    private readonly struct AffineMap(Vector512<float> a, Vector512<float> shift) : VectorBlock.IMap
+    {
+        public Vector512<float> Invoke(Vector512<float> u) => Vector512.FusedMultiplyAdd(u, a, shift);
+    }
+
+    /// <summary>v·b + (u·a + shift), as the plane loops compute it.</summary>
+    private readonly struct AffineZip(Vector512<float> a, Vector512<float> b, Vector512<float> shift) : VectorBlock.IZip
+    {
+        public Vector512<float> Invoke(Vector512<float> u, Vector512<float> v) => Vector512.FusedMultiplyAdd(v, b, Vector512.FusedMultiplyAdd(u, a, shift));
     }
 }

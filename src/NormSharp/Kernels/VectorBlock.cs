@@ -4,8 +4,9 @@ using System.Runtime.Intrinsics;
 namespace NormSharp.Kernels;
 
 /// <summary>
-/// Four consecutive AVX-512 vectors (64 floats) held in registers between their load and their store, for streaming
-/// loops that load each block before storing the one before it.
+/// Four consecutive AVX-512 vectors (64 floats) held in registers between their load and their store, and the one
+/// streaming loop (<see cref="Stream{TOp}(ref float, ref float, int, TOp)"/>, one or two inputs) that loads each block
+/// before storing the one before it, for the planar BN applies and the element-wise activations.
 /// </summary>
 /// <remarks>
 /// Same-sized tensors allocated one after another start a few dozen bytes apart within a 4 KB page when their size is a
@@ -25,25 +26,61 @@ internal readonly struct VectorBlock(Vector512<float> v0, Vector512<float> v1, V
 
     public readonly Vector512<float> V0 = v0, V1 = v1, V2 = v2, V3 = v3;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe VectorBlock Load(float* source) =>
-        new(Vector512.Load(source), Vector512.Load(source + 16), Vector512.Load(source + 32), Vector512.Load(source + 48));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static VectorBlock Load(ref float source, nuint at) => new(Vector512.LoadUnsafe(ref source, at),
-        Vector512.LoadUnsafe(ref source, at + 16), Vector512.LoadUnsafe(ref source, at + 32), Vector512.LoadUnsafe(ref source, at + 48));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void Store(float* target)
+    /// <summary>One vector's operation in a streaming loop of one input.</summary>
+    internal interface IMap
     {
-        V0.Store(target);
-        V1.Store(target + 16);
-        V2.Store(target + 32);
-        V3.Store(target + 48);
+        Vector512<float> Invoke(Vector512<float> x);
+    }
+
+    /// <summary>One vector's operation in a streaming loop of two inputs.</summary>
+    internal interface IZip
+    {
+        Vector512<float> Invoke(Vector512<float> a, Vector512<float> b);
+    }
+
+    /// <summary>y[i] = op(x[i]) over the whole blocks of [0, n), each block loaded before the one before it is stored.
+    /// Returns the floats covered: a multiple of <see cref="Count"/>, 0 when n &lt; 2·Count (the caller's vector and
+    /// scalar loops do the rest).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Stream<TOp>(ref float x, ref float y, int n, TOp op) where TOp : struct, IMap
+    {
+        if (n < 2 * Count) return 0;
+        int i = 0;
+        var current = Load(ref x, 0);
+        for (; i <= n - 2 * Count; i += Count)
+        {
+            var next = Load(ref x, (nuint)(i + Count)); // before this block's stores
+            current.Map(op).Store(ref y, (nuint)i);
+            current = next;
+        }
+        current.Map(op).Store(ref y, (nuint)i);
+        return i + Count;
+    }
+
+    /// <summary>y[i] = op(a[i], b[i]) over the whole blocks of [0, n), as <see cref="Stream{TOp}(ref float, ref float, int, TOp)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Stream<TOp>(ref float a, ref float b, ref float y, int n, TOp op) where TOp : struct, IZip
+    {
+        if (n < 2 * Count) return 0;
+        int i = 0;
+        VectorBlock currentA = Load(ref a, 0), currentB = Load(ref b, 0);
+        for (; i <= n - 2 * Count; i += Count)
+        {
+            nuint next = (nuint)(i + Count);
+            VectorBlock nextA = Load(ref a, next), nextB = Load(ref b, next); // before this block's stores
+            currentA.Zip(op, currentB).Store(ref y, (nuint)i);
+            (currentA, currentB) = (nextA, nextB);
+        }
+        currentA.Zip(op, currentB).Store(ref y, (nuint)i);
+        return i + Count;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(ref float target, nuint at)
+    private static VectorBlock Load(ref float source, nuint at) => new(Vector512.LoadUnsafe(ref source, at),
+        Vector512.LoadUnsafe(ref source, at + 16), Vector512.LoadUnsafe(ref source, at + 32), Vector512.LoadUnsafe(ref source, at + 48));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Store(ref float target, nuint at)
     {
         V0.StoreUnsafe(ref target, at);
         V1.StoreUnsafe(ref target, at + 16);
@@ -51,15 +88,10 @@ internal readonly struct VectorBlock(Vector512<float> v0, Vector512<float> v1, V
         V3.StoreUnsafe(ref target, at + 48);
     }
 
-    /// <summary>a·b + c lane by lane (one rounding).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static VectorBlock FusedMultiplyAdd(in VectorBlock a, Vector512<float> b, Vector512<float> c) =>
-        new(Vector512.FusedMultiplyAdd(a.V0, b, c), Vector512.FusedMultiplyAdd(a.V1, b, c),
-            Vector512.FusedMultiplyAdd(a.V2, b, c), Vector512.FusedMultiplyAdd(a.V3, b, c));
+    private VectorBlock Map<TOp>(TOp op) where TOp : struct, IMap => new(op.Invoke(V0), op.Invoke(V1), op.Invoke(V2), op.Invoke(V3));
 
-    /// <summary>a·b + c lane by lane (one rounding).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static VectorBlock FusedMultiplyAdd(in VectorBlock a, Vector512<float> b, in VectorBlock c) =>
-        new(Vector512.FusedMultiplyAdd(a.V0, b, c.V0), Vector512.FusedMultiplyAdd(a.V1, b, c.V1),
-            Vector512.FusedMultiplyAdd(a.V2, b, c.V2), Vector512.FusedMultiplyAdd(a.V3, b, c.V3));
+    private VectorBlock Zip<TOp>(TOp op, in VectorBlock b) where TOp : struct, IZip =>
+        new(op.Invoke(V0, b.V0), op.Invoke(V1, b.V1), op.Invoke(V2, b.V2), op.Invoke(V3, b.V3));
 }
