@@ -49,6 +49,32 @@ public static partial class Activations
     public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Binary(y, dy, dx, new SigmoidBackwardOp());
 
+    /// <summary>y = f(x) for a <see cref="FusedActivation"/> (x itself for <see cref="FusedActivation.None"/>); the same
+    /// values as <see cref="Relu"/> and <see cref="Sigmoid"/>.</summary>
+    public static void Apply(FusedActivation activation, ReadOnlySpan<float> x, Span<float> y)
+    {
+        switch (activation)
+        {
+            case FusedActivation.None:
+                CheckLengths(x.Length, x.Length, y.Length);
+                x.CopyTo(y);
+                break;
+            case FusedActivation.Relu: Relu(x, y); break;
+            case FusedActivation.Sigmoid: Sigmoid(x, y); break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "not a fused activation");
+        }
+    }
+
+    /// <summary>values = f(values) on the calling thread, for a kernel's result still in cache: each value gets the
+    /// same bits as from <see cref="Apply"/> over the whole tensor, wherever the run starts and ends (ReLU is exact, and
+    /// the sigmoid's scalar form is its vector form on one lane).</summary>
+    internal static unsafe void InPlace(FusedActivation activation, float* values, int length)
+    {
+        var span = new Span<float>(values, length);
+        if (activation == FusedActivation.Relu) UnarySerial(span, span, new ReluOp());
+        else if (activation == FusedActivation.Sigmoid) UnarySerial(span, span, new SigmoidOp());
+    }
+
     /// <inheritdoc cref="ActivationReference.Tanh"/>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
@@ -184,10 +210,12 @@ public static partial class Activations
 
     /// <summary>σ(x) = 1/(1 + e⁻ˣ) with <see cref="FastExp"/>: TensorPrimitives.Sigmoid took 2 ms for LeNet's
     /// first activation (1.2 M values) on one core, this 0.55 ms. For x &lt; −88 the result is ~6·10⁻³⁹ instead
-    /// of 0 (FastExp clamps), for large x exactly 1; NaN stays NaN.</summary>
+    /// of 0 (FastExp clamps), for large x exactly 1; NaN stays NaN. The scalar form (a span's tail) is the vector
+    /// form on one lane, so a value's result does not depend on where it falls in the span (a fused run over one
+    /// plane gives the bits of the pass over the whole tensor).</summary>
     private readonly struct SigmoidOp : IUnaryOp
     {
-        public float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
+        public float Invoke(float x) => Invoke(Vector256.Create(x)).ToScalar();
         public Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + FastExp.Exp(-x));
         public Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + FastExp.Exp(-x));
     }

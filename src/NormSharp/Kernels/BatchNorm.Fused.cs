@@ -36,7 +36,9 @@ public static unsafe partial class BatchNorm
     /// BN's training forward in one dispatch: per column strip ([N, C]) or channel (planar) the
     /// statistics, the fold α = γ·invstd, shift = β − μ·α with invstd = 1/√(M2/m + ε), and y = x·α + shift
     /// while the strip is still in cache. Writes the per-channel mean and M2 (as <see cref="Statistics"/>),
-    /// invstd, α, shift and y. <paramref name="gamma"/>/<paramref name="beta"/> empty: 1 and 0.
+    /// invstd, α, shift and y. <paramref name="gamma"/>/<paramref name="beta"/> empty: 1 and 0. With an
+    /// <paramref name="activation"/>, y = f(x·α + shift), applied to each strip or plane while it is still in cache (the
+    /// bits of <see cref="Activations.Apply"/> over the whole result, without its pass over memory).
     /// </summary>
     /// <remarks>Same shifted-sum and block partition as <see cref="Statistics"/> (K = first value of each
     /// block, Chan's merge in block order), but the sums inside a block run in float over runs of
@@ -46,7 +48,8 @@ public static unsafe partial class BatchNorm
     /// <see cref="Statistics"/> + fold + <see cref="Apply"/> (tests hold the two together).</remarks>
     public static void ForwardTraining(ReadOnlySpan<float> x, int n, int channels, int spatial,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, double eps,
-        Span<double> mean, Span<double> m2, Span<double> invstd, Span<float> alpha, Span<float> shift, Span<float> y)
+        Span<double> mean, Span<double> m2, Span<double> invstd, Span<float> alpha, Span<float> shift, Span<float> y,
+        FusedActivation activation = FusedActivation.None)
     {
         CheckShape(x.Length, n, channels, spatial, nameof(x));
         CheckShape(y.Length, n, channels, spatial, nameof(y));
@@ -75,10 +78,10 @@ public static unsafe partial class BatchNorm
             if (spatial > 1)
             {
                 fixed (double* partials = Scratch(2 * channels * Blocks(shape)))
-                    ParallelRunner.Together(PlaneParties(shape), new PlanePartyForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, partials));
+                    ParallelRunner.Together(PlaneParties(shape), new PlanePartyForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, partials, activation));
                 return;
             }
-            RunFused(shape, new FusedForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps));
+            RunFused(shape, new FusedForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, activation));
         }
     }
 
@@ -299,12 +302,14 @@ public static unsafe partial class BatchNorm
         private readonly double* _mean, _m2, _invstd;
         private readonly double _eps;
         private readonly FusedShape _shape;
+        private readonly FusedActivation _activation;
 
         public FusedForwardBody(in FusedShape shape, float* x, float* y, float* gamma, float* beta, double eps, double* mean, double* m2,
-            double* invstd, float* alpha, float* shift)
+            double* invstd, float* alpha, float* shift, FusedActivation activation)
         {
             _x = x; _y = y; _gamma = gamma; _beta = beta; _eps = eps; _mean = mean; _m2 = m2; _invstd = invstd; _alpha = alpha; _shift = shift;
             _shape = shape;
+            _activation = activation;
         }
 
         public void Execute(int chunk)
@@ -316,6 +321,10 @@ public static unsafe partial class BatchNorm
                 FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _mean, _m2);
                 Fold(c0, c1);
                 FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
+                if (_activation == FusedActivation.None) continue;
+                // The strip's rows are still in L2 (a 64-column strip of 500 rows is 128 KB).
+                for (long r = 0, offset = c0; r < _shape.N; r++, offset += _shape.Channels)
+                    Activations.InPlace(_activation, _y + offset, c1 - c0);
             }
         }
 

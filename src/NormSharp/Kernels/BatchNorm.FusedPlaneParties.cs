@@ -41,7 +41,7 @@ public static unsafe partial class BatchNorm
     }
 
     private readonly struct PlanePartyForwardBody(FusedShape shape, float* x, float* y, float* gamma, float* beta, double eps,
-        double* mean, double* m2, double* invstd, float* alpha, float* shift, double* partials) : IPartyBody
+        double* mean, double* m2, double* invstd, float* alpha, float* shift, double* partials, FusedActivation activation) : IPartyBody
     {
         public void Execute(int party, int parties, PartyBarrier barrier)
         {
@@ -74,6 +74,7 @@ public static unsafe partial class BatchNorm
                 {
                     long offset = ((long)r * channels + c) * spatial;
                     PlaneAffine(x + offset, y + offset, spatial, alpha[c], shift[c]);
+                    Activations.InPlace(activation, y + offset, spatial); // the plane is still in L1
                 }
         }
     }

@@ -12,13 +12,26 @@ public static unsafe partial class Pooling
         {
             int k = g.KernelSize, s = g.Stride, p = g.Padding, width = g.Width;
             float scale = 1f / (k * k);
-            for (int plane = ChunkStart(chunk, chunks, g.Planes), end = ChunkStart(chunk + 1, chunks, g.Planes); plane < end; plane++)
+            int start = ChunkStart(chunk, chunks, g.Planes), end = ChunkStart(chunk + 1, chunks, g.Planes);
+            if (IsTwoByTwo(g) && Avx512F.IsSupported && g.Height % 2 == 0)
+            {
+                // Planes of even height are one run of row pairs: the chunk's planes in one call.
+                AverageTwoByTwoPlane512(x + (long)start * g.InputPlaneSize, y + (long)start * g.OutputPlaneSize, width,
+                    (end - start) * g.OutHeight, g.OutWidth, scale);
+                return;
+            }
+            for (int plane = start; plane < end; plane++)
             {
                 float* src = x + (long)plane * g.InputPlaneSize;
                 float* dst = y + (long)plane * g.OutputPlaneSize;
                 if (IsTwoByTwo(g))
                 {
                     // LeNet's AvgPool(2, 2): every window lies inside the image.
+                    if (Avx512F.IsSupported)
+                    {
+                        AverageTwoByTwoPlane512(src, dst, width, g.OutHeight, g.OutWidth, scale);
+                        continue;
+                    }
                     for (int i = 0; i < g.OutHeight; i++)
                         AverageTwoByTwoRow(src + 2 * i * width, src + (2 * i + 1) * width, dst + i * g.OutWidth, g.OutWidth, scale);
                     continue;
@@ -50,6 +63,12 @@ public static unsafe partial class Pooling
             // 2×2 windows tile an even-sized plane exactly and write every element below: no clearing pass.
             if (!IsTwoByTwo(g) || g.Height % 2 != 0 || width % 2 != 0)
                 new Span<float>(dx + (long)start * g.InputPlaneSize, (end - start) * g.InputPlaneSize).Clear();
+            if (IsTwoByTwo(g) && Avx512F.IsSupported && g.Height % 2 == 0)
+            {
+                SpreadTwoByTwoPlane512(dy + (long)start * g.OutputPlaneSize, dx + (long)start * g.InputPlaneSize, width,
+                    (end - start) * g.OutHeight, g.OutWidth, scale);
+                return;
+            }
             for (int plane = start; plane < end; plane++)
             {
                 float* target = dx + (long)plane * g.InputPlaneSize;
@@ -57,6 +76,11 @@ public static unsafe partial class Pooling
                 if (IsTwoByTwo(g))
                 {
                     // Windows do not overlap: each covered element receives exactly one share.
+                    if (Avx512F.IsSupported)
+                    {
+                        SpreadTwoByTwoPlane512(grad, target, width, g.OutHeight, g.OutWidth, scale);
+                        continue;
+                    }
                     for (int i = 0; i < g.OutHeight; i++)
                         SpreadTwoByTwoRow(grad + i * g.OutWidth, target + 2 * i * width, target + (2 * i + 1) * width, g.OutWidth, scale);
                     continue;

@@ -27,22 +27,28 @@ public sealed class Sequential : Module
 
     /// <summary>Runs the layers in order. A <see cref="Dense"/> followed by a <see cref="ReLU"/>, directly or across
     /// <see cref="Identity"/> layers (where <see cref="Inference.BatchNormFolding"/> left a folded BN), runs as one
-    /// product with the bias and the ReLU in its epilogue (the same bits; the ReLU layer keeps the result for its
-    /// backward, the stateless identities are skipped), which saves two passes over the activations.</summary>
+    /// product with the bias and the ReLU in its epilogue; a BatchNorm followed by a ReLU or a <see cref="Sigmoid"/> (the
+    /// seeds' MLP and LeNet) applies the activation to each strip or plane while it is in cache. Each saves the
+    /// activation's pass over memory and gives the same bits; the activation layer keeps the result for its backward,
+    /// the stateless identities are skipped.</summary>
     public override Tensor Forward(Tensor x)
     {
         for (int i = 0; i < _layers.Count; i++)
         {
-            if (_layers[i] is Dense dense)
+            int next = i + 1;
+            while (next < _layers.Count && _layers[next] is Identity) next++;
+            var activation = next < _layers.Count ? _layers[next] as ActivationModule : null;
+            if (_layers[i] is Dense dense && activation is ReLU relu)
             {
-                int next = i + 1;
-                while (next < _layers.Count && _layers[next] is Identity) next++;
-                if (next < _layers.Count && _layers[next] is ReLU relu)
-                {
-                    x = relu.AdoptFused(dense.Forward(x, Kernels.GemmActivation.Relu));
-                    i = next;
-                    continue;
-                }
+                x = relu.AdoptFused(dense.Forward(x, Kernels.GemmActivation.Relu));
+                i = next;
+                continue;
+            }
+            if (_layers[i] is BatchNormBase bn && activation is { FusedForm: not Kernels.FusedActivation.None and var form })
+            {
+                x = activation.AdoptFused(bn.Forward(x, form));
+                i = next;
+                continue;
             }
             x = _layers[i].Forward(x);
         }

@@ -35,6 +35,10 @@ public class PoolKernelTests
     [InlineData(64, 16, 8, 8, 2, 2, 0)]    // LeNet's second
     [InlineData(4, 6, 28, 28, 2, 2, 0)]    // d2l LeNet's first: 14 outputs per row, one 8-wide vector and a scalar tail
     [InlineData(3, 2, 7, 9, 2, 2, 0)]      // odd sizes: the last row and column are outside every window
+    [InlineData(3, 2, 6, 9, 2, 2, 0)]      // odd width, even height: the planes run as one run of row pairs
+    [InlineData(2, 3, 8, 70, 2, 2, 0)]     // two whole 32-column steps and a 6-column tail per row
+    [InlineData(5, 1, 4, 64, 2, 2, 0)]     // whole steps only
+    [InlineData(256, 16, 8, 8, 2, 2, 0)]   // LeNet's second at batch 256
     [InlineData(3, 2, 7, 7, 3, 2, 1)]      // overlapping windows with padding
     [InlineData(2, 3, 5, 4, 3, 1, 1)]
     public void MatchesReferenceOnNamedShapes(int n, int c, int h, int w, int k, int s, int p)

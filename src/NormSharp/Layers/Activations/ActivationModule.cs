@@ -1,3 +1,5 @@
+using NormSharp.Kernels;
+
 namespace NormSharp.Layers;
 
 /// <summary>
@@ -27,6 +29,16 @@ public abstract class ActivationModule : Module
         Input = output;
         return output;
     }
+
+    /// <summary>The form in which a preceding BatchNorm can apply this activation itself (<see cref="Sequential"/>'s
+    /// BN → activation fusion), or <see cref="FusedActivation.None"/>: only activations whose derivative reads the output alone.</summary>
+    internal virtual FusedActivation FusedForm => FusedActivation.None;
+
+    /// <summary>Takes <paramref name="output"/> = f(z), computed by the preceding layer with this activation fused in
+    /// (<see cref="Sequential"/>'s Dense → ReLU and BN → activation fusions), as this layer's result.</summary>
+    internal Tensor AdoptFused(Tensor output) => FusedForm != FusedActivation.None
+        ? AdoptFusedOutput(output)
+        : throw new InvalidOperationException($"{Describe()}: its backward needs its input, so it cannot be fused into the layer before");
 
     public sealed override Tensor Forward(Tensor x)
     {

@@ -10,9 +10,8 @@ public sealed class ReLU : ActivationModule
     protected override void InputGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Activations.ReluBackward(y, dy, dx);
 
-    /// <summary>Takes <paramref name="output"/> = ReLU(z), computed by the preceding layer's fused epilogue, as this
-    /// layer's result (<see cref="Sequential"/>'s Dense → ReLU fusion); the backward needs only y.</summary>
-    internal Tensor AdoptFused(Tensor output) => AdoptFusedOutput(output);
+    /// <summary>The backward needs only y: ReLU can be fused into a Dense's epilogue or a BatchNorm's apply.</summary>
+    internal override FusedActivation FusedForm => FusedActivation.Relu;
 
     public override string Describe() => "ReLU()";
 }

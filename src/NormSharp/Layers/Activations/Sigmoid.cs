@@ -10,5 +10,8 @@ public sealed class Sigmoid : ActivationModule
     protected override void InputGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Activations.SigmoidBackward(y, dy, dx);
 
+    /// <summary>σ′ = y(1 − y) needs only y: the sigmoid can be fused into a BatchNorm's apply.</summary>
+    internal override FusedActivation FusedForm => FusedActivation.Sigmoid;
+
     public override string Describe() => "Sigmoid()";
 }

@@ -15,7 +15,13 @@ public abstract partial class BatchNormBase
     private int _n, _spatial, _groups;
     private bool _batchStatistics, _synchronized;
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Forward(x, FusedActivation.None);
+
+    /// <summary>f(BN(x)) for <see cref="Sequential"/>'s BN → activation fusion: the fused training kernels apply f to
+    /// each strip or plane while it is in cache; the other paths (eval, SyncBN, Batch Renorm, Ghost BN's unfused
+    /// shapes) apply it over the result afterwards. The same values either way. The backward is unchanged: it never
+    /// reads this layer's output, and the activation layer computes dy·f′ from the fused result.</summary>
+    internal Tensor Forward(Tensor x, FusedActivation activation)
     {
         ArgumentNullException.ThrowIfNull(x);
         var (n, spatial) = Layout(x.Shape);
@@ -41,12 +47,13 @@ public abstract partial class BatchNormBase
         _groups = groups;
         _batchStatistics = useBatch;
         var y = Tensor.Ensure(ref _output, x.Shape);
-        if (useBatch) ForwardBatch(x, y, perGroup, spatial);
-        else ForwardRunning(x, y, n, spatial);
+        bool activated = useBatch ? ForwardBatch(x, y, perGroup, spatial, activation) : ForwardRunning(x, y, n, spatial);
+        if (!activated && activation != FusedActivation.None) Activations.Apply(activation, y.Span, y.Span);
         return y;
     }
 
-    private void ForwardBatch(Tensor x, Tensor y, int perGroup, int spatial)
+    /// <summary>Returns whether <paramref name="activation"/> was applied (by the fused kernels).</summary>
+    private bool ForwardBatch(Tensor x, Tensor y, int perGroup, int spatial, FusedActivation activation)
     {
         int c = NumFeatures;
         long count = (long)perGroup * spatial;
@@ -63,7 +70,7 @@ public abstract partial class BatchNormBase
             var m2 = _statM2.AsSpan(g * c, c);
             if (fused)
             {
-                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial);
+                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial, activation);
                 continue;
             }
             // The fused kernels' own reductions where they apply, so every variant agrees with plain BN.
@@ -98,11 +105,12 @@ public abstract partial class BatchNormBase
         }
         _count = count;
         if (update) UpdateRunningStatistics(count);
+        return fused;
     }
 
     /// <summary>Group <paramref name="g"/> through <see cref="BatchNorm.ForwardTraining"/> (r = 1, d = 0), then
     /// the per-channel state the backward and the running statistics need, as the unfused path leaves it.</summary>
-    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial)
+    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial, FusedActivation activation)
     {
         int c = NumFeatures;
         var mean = _statMean.AsSpan(g * c, c);
@@ -111,7 +119,7 @@ public abstract partial class BatchNormBase
         ReadOnlySpan<float> beta = BiasParameter is null ? default : BiasParameter.Value.Span;
         var invstd = _statInvstd.AsSpan(g * c, c);
         BatchNorm.ForwardTraining(xs, perGroup, c, spatial, gamma, beta, Eps, mean, m2, invstd,
-            _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), ys);
+            _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), ys, activation);
         _rd.AsSpan(g * c, c).Fill(1);
         _dd.AsSpan(g * c, c).Clear();
         _r.AsSpan(g * c, c).Fill(1);
@@ -131,7 +139,8 @@ public abstract partial class BatchNormBase
         return statistics.Count;
     }
 
-    private void ForwardRunning(Tensor x, Tensor y, int n, int spatial)
+    /// <summary>Returns false: the activation is left to the caller.</summary>
+    private bool ForwardRunning(Tensor x, Tensor y, int n, int spatial)
     {
         int c = NumFeatures;
         var rm = RunningMean!.Span;
@@ -147,6 +156,7 @@ public abstract partial class BatchNormBase
             _shift[i] = (float)(Beta(i) - rm[i] * a);
         }
         BatchNorm.Apply(x.Span, n, c, spatial, _alpha.AsSpan(0, c), _shift.AsSpan(0, c), y.Span);
+        return false;
     }
 
     /// <summary>running = (1 − f)·running + f·batch, f = momentum or 1/num_batches_tracked; the variance

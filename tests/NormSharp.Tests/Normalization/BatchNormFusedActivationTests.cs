@@ -1,0 +1,95 @@
+using NormSharp.Kernels;
+using NormSharp.Layers;
+using NormSharp.Tests.Kernels;
+using static NormSharp.Tests.Normalization.BatchNormKernelTests;
+
+namespace NormSharp.Tests.Normalization;
+
+/// <summary>BN with its activation fused (<see cref="FusedActivation"/>): the kernel applies ReLU or the sigmoid to each
+/// strip or plane while it is in cache, and <see cref="Sequential"/> fuses a BatchNorm with the ReLU or Sigmoid after it.
+/// Both must give the bits of the activation run afterwards, and the fused pair's backward the bits of the layers run one
+/// by one.</summary>
+[Collection(KernelSerialCollection.Name)]
+public class BatchNormFusedActivationTests
+{
+    [Theory]
+    [MemberData(nameof(BatchNormFusedKernelTests.Shapes), MemberType = typeof(BatchNormFusedKernelTests))]
+    public void ForwardWithAnActivationGivesTheBitsOfTheActivationAfterwards(int n, int c, int s)
+    {
+        // The activation runs on each strip or plane inside the kernel; the values must be those of the whole-tensor pass.
+        var x = RandomArray(n * c * s, 41, offset: 0.5f, scale: 2f);
+        var gamma = RandomArray(c, 42, offset: 1f);
+        var beta = RandomArray(c, 43);
+        foreach (var activation in new[] { FusedActivation.Relu, FusedActivation.Sigmoid })
+            foreach (int threads in new[] { 1, 2 })
+                KernelSerialCollection.WithThreads(threads, () =>
+                {
+                    var (mean, m2, invstd, alpha, shift) = (new double[c], new double[c], new double[c], new float[c], new float[c]);
+                    var (expected, fused) = (new float[x.Length], new float[x.Length]);
+                    BatchNorm.ForwardTraining(x, n, c, s, gamma, beta, 1e-5, mean, m2, invstd, alpha, shift, expected);
+                    Activations.Apply(activation, expected, expected);
+                    BatchNorm.ForwardTraining(x, n, c, s, gamma, beta, 1e-5, mean, m2, invstd, alpha, shift, fused, activation);
+                    Assert.Equal(expected, fused);
+                });
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void FusedBatchNormActivationGivesTheBitsOfTheLayersRunOneByOne(int threads) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        foreach (var (build, shape) in new (Func<Sequential>, int[])[] { (Mlp, [300, 37]), (Mlp, [5, 37]), (Lenet, [12, 1, 12, 12]), (Ghost, [40, 37]) })
+            foreach (bool training in new[] { true, false })
+            {
+                var fused = build();
+                var plain = build();
+                fused.Train(training);
+                plain.Train(training);
+                for (int step = 0; step < 2; step++) // the second step runs on the updated running statistics
+                {
+                    var x = GradientCheck.Random(new Rng((ulong)(10 + step)), shape);
+                    var yFused = fused.Forward(x).ToArray();
+                    var h = x;
+                    foreach (var layer in plain.Layers) h = layer.Forward(h);
+                    Assert.Equal(h.ToArray(), yFused);
+
+                    var dy = GradientCheck.Random(new Rng((ulong)(20 + step)), [shape[0], 10]);
+                    fused.ZeroGrad();
+                    plain.ZeroGrad();
+                    var dxFused = fused.Backward(dy).ToArray();
+                    var dx = dy;
+                    for (int i = plain.Count - 1; i >= 0; i--) dx = plain[i].Backward(dx);
+                    Assert.Equal(dx.ToArray(), dxFused);
+                    var gradsFused = fused.NamedParameters().Select(p => p.Parameter.Grad.ToArray()).ToList();
+                    var grads = plain.NamedParameters().Select(p => p.Parameter.Grad.ToArray()).ToList();
+                    for (int i = 0; i < grads.Count; i++) Assert.Equal(grads[i], gradsFused[i]);
+                }
+                var buffersFused = fused.NamedBuffers().Select(b => b.Buffer.ToArray()).ToList();
+                var buffers = plain.NamedBuffers().Select(b => b.Buffer.ToArray()).ToList();
+                for (int i = 0; i < buffers.Count; i++) Assert.Equal(buffers[i], buffersFused[i]);
+            }
+    });
+
+    [Fact]
+    public void FusedPairPassesFiniteDifferences()
+    {
+        var net = new Sequential(new Dense(6, 5, rng: new Rng(2)), new BatchNorm1d(5), new Sigmoid(), new Dense(5, 3, rng: new Rng(3)));
+        GradientCheck.Check(net, GradientCheck.Random(new Rng(4), [8, 6]), h: 1e-3);
+    }
+
+    // Dense → BN → ReLU (the seeds' MLP), an Identity between a BN and its Sigmoid, and a Tanh that is not fused.
+    private static Sequential Mlp() => new(
+        new Dense(37, 24, false, new Rng(1)), new BatchNorm1d(24), new ReLU(), new Dense(24, 16, false, new Rng(2)),
+        new BatchNorm1d(16), new Identity(), new Sigmoid(), new Dense(16, 12, false, new Rng(3)), new BatchNorm1d(12), new Tanh(),
+        new Dense(12, 10, true, new Rng(4)));
+
+    // d2l's LeNet with BN: Conv → BN2d → Sigmoid → AvgPool (planes of 8×8 and 2×2), then BN1d → Sigmoid.
+    private static Sequential Lenet() => new(
+        new Conv2d(1, 6, 5, rng: new Rng(5)), new BatchNorm2d(6), new Sigmoid(), new AvgPool2d(2, 2),
+        new Conv2d(6, 16, 3, rng: new Rng(6)), new BatchNorm2d(16), new Sigmoid(), new Flatten(),
+        new Dense(16 * 2 * 2, 20, rng: new Rng(7)), new BatchNorm1d(20), new Sigmoid(), new Dense(20, 10, rng: new Rng(8)));
+
+    // Virtual batches of 8: one fused kernel call per virtual batch.
+    private static Sequential Ghost() => new(
+        new Dense(37, 24, false, new Rng(9)), new GhostBatchNorm1d(24, 8), new Sigmoid(), new Dense(24, 10, true, new Rng(10)));
+}
