@@ -26,21 +26,7 @@ public class SequentialFusionTests
             var x = GradientCheck.Random(new Rng(5), [batch, 37]);
             var dy = GradientCheck.Random(new Rng(6), [batch, 10]);
 
-            var yFused = fused.Forward(x).ToArray();
-            var h = x;
-            foreach (var layer in plain.Layers) h = layer.Forward(h);
-            Assert.Equal(h.ToArray(), yFused);
-
-            fused.ZeroGrad();
-            plain.ZeroGrad();
-            var dxFused = fused.Backward(dy).ToArray();
-            var dx = dy;
-            for (int i = plain.Count - 1; i >= 0; i--) dx = plain[i].Backward(dx);
-            Assert.Equal(dx.ToArray(), dxFused);
-            var gradsFused = fused.NamedParameters().Select(p => p.Parameter.Grad.ToArray()).ToList();
-            var grads = plain.NamedParameters().Select(p => p.Parameter.Grad.ToArray()).ToList();
-            Assert.Equal(grads.Count, gradsFused.Count);
-            for (int i = 0; i < grads.Count; i++) Assert.Equal(grads[i], gradsFused[i]);
+            FusionAssert.SameStep(fused, plain, x, dy);
         }
     });
 
