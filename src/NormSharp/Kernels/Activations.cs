@@ -213,7 +213,7 @@ public static partial class Activations
     /// of 0 (FastExp clamps), for large x exactly 1; NaN stays NaN. The scalar form (a span's tail) is the vector
     /// form on one lane, so a value's result does not depend on where it falls in the span (a fused run over one
     /// plane gives the bits of the pass over the whole tensor).</summary>
-    private readonly struct SigmoidOp : IUnaryOp
+    internal readonly struct SigmoidOp : IUnaryOp
     {
         public float Invoke(float x) => Invoke(Vector256.Create(x)).ToScalar();
         public Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + FastExp.Exp(-x));

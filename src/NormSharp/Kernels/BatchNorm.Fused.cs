@@ -320,12 +320,25 @@ public static unsafe partial class BatchNorm
                 var (c0, c1) = _shape.Strip(strip);
                 FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _mean, _m2);
                 Fold(c0, c1);
+                if (_activation != FusedActivation.None && Vector512.IsHardwareAccelerated)
+                {
+                    // The activation on each result vector before its store.
+                    if (_activation == FusedActivation.Relu) ActivatedStrips(c0, c1, new Activations.ReluOp());
+                    else ActivatedStrips(c0, c1, new Activations.SigmoidOp());
+                    continue;
+                }
                 FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
                 if (_activation == FusedActivation.None) continue;
-                // The strip's rows are still in L2 (a 64-column strip of 500 rows is 128 KB).
+                // The 8-lane loops: the activation over the strip's rows, still in L2 (64 columns of 500 rows are 128 KB).
                 for (long r = 0, offset = c0; r < _shape.N; r++, offset += _shape.Channels)
                     Activations.InPlace(_activation, _y + offset, c1 - c0);
             }
+        }
+
+        private void ActivatedStrips<TAct>(int c0, int c1, TAct activation) where TAct : struct, VectorBlock.IMap
+        {
+            for (int c = c0; c < c1; c += StripWidth)
+                StripAffine(_x, null, _y, _shape.N, _shape.Channels, c, Math.Min(StripWidth, c1 - c), _alpha, null, _shift, activation);
         }
 
         private void Fold(int c0, int c1) =>

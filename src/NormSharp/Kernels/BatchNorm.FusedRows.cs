@@ -218,7 +218,7 @@ public static unsafe partial class BatchNorm
     {
         if (Vector512.IsHardwareAccelerated) // strips of 64 columns, the last one masked (BatchNorm.FusedStrips.cs)
         {
-            for (int c = c0; c < c1; c += StripWidth) StripAffine(u, v, output, n, channels, c, Math.Min(StripWidth, c1 - c), a, b, shift);
+            for (int c = c0; c < c1; c += StripWidth) StripAffine(u, v, output, n, channels, c, Math.Min(StripWidth, c1 - c), a, b, shift, default(NoActivation));
             return;
         }
         for (int r = 0; r < n; r++)

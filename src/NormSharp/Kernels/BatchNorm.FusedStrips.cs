@@ -117,20 +117,23 @@ public static unsafe partial class BatchNorm
     }
 
     /// <summary>out[r, c + j] = u·a + shift (+ v·b when v is given) for j &lt; width ≤ 64 over all n rows, the
-    /// coefficients held in registers; the same fused multiply-adds as <see cref="Apply"/> and <see cref="BackwardApply"/>.</summary>
-    private static void StripAffine(float* u, float* v, float* output, int n, int channels, int c, int width, float* a, float* b, float* shift)
+    /// coefficients held in registers; the same fused multiply-adds as <see cref="Apply"/> and <see cref="BackwardApply"/>.
+    /// Without v, <paramref name="activation"/> maps each result vector before its store (BN → activation fusion).</summary>
+    private static void StripAffine<TAct>(float* u, float* v, float* output, int n, int channels, int c, int width, float* a, float* b, float* shift,
+        TAct activation) where TAct : struct, VectorBlock.IMap
     {
-        if (width == StripWidth) StripAffine(u, v, output, n, channels, c, true, default, default, default, default, a, b, shift);
+        if (width == StripWidth) StripAffine(u, v, output, n, channels, c, true, default, default, default, default, a, b, shift, activation);
         else
         {
             var (m0, m1, m2, m3) = StripMasks(width);
-            StripAffine(u, v, output, n, channels, c, false, m0, m1, m2, m3, a, b, shift);
+            StripAffine(u, v, output, n, channels, c, false, m0, m1, m2, m3, a, b, shift, activation);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StripAffine(float* u, float* v, float* output, int n, int channels, int c, bool full,
-        Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, float* a, float* b, float* shift)
+    private static void StripAffine<TAct>(float* u, float* v, float* output, int n, int channels, int c, bool full,
+        Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, float* a, float* b, float* shift, TAct activation)
+        where TAct : struct, VectorBlock.IMap
     {
         Vector512<float> a0 = Lanes(a + c, full, m0), a1 = Lanes(a + c + 16, full, m1), a2 = Lanes(a + c + 32, full, m2), a3 = Lanes(a + c + 48, full, m3);
         Vector512<float> s0 = Lanes(shift + c, full, m0), s1 = Lanes(shift + c + 16, full, m1), s2 = Lanes(shift + c + 32, full, m2), s3 = Lanes(shift + c + 48, full, m3);
@@ -140,10 +143,10 @@ public static unsafe partial class BatchNorm
             for (int r = 0; r < n; r++, offset += channels)
             {
                 float* ur = u + offset, o = output + offset;
-                StoreLanes(Vector512.FusedMultiplyAdd(Lanes(ur, full, m0), a0, s0), o, full, m0);
-                StoreLanes(Vector512.FusedMultiplyAdd(Lanes(ur + 16, full, m1), a1, s1), o + 16, full, m1);
-                StoreLanes(Vector512.FusedMultiplyAdd(Lanes(ur + 32, full, m2), a2, s2), o + 32, full, m2);
-                StoreLanes(Vector512.FusedMultiplyAdd(Lanes(ur + 48, full, m3), a3, s3), o + 48, full, m3);
+                StoreLanes(activation.Invoke(Vector512.FusedMultiplyAdd(Lanes(ur, full, m0), a0, s0)), o, full, m0);
+                StoreLanes(activation.Invoke(Vector512.FusedMultiplyAdd(Lanes(ur + 16, full, m1), a1, s1)), o + 16, full, m1);
+                StoreLanes(activation.Invoke(Vector512.FusedMultiplyAdd(Lanes(ur + 32, full, m2), a2, s2)), o + 32, full, m2);
+                StoreLanes(activation.Invoke(Vector512.FusedMultiplyAdd(Lanes(ur + 48, full, m3), a3, s3)), o + 48, full, m3);
             }
             return;
         }
@@ -157,6 +160,12 @@ public static unsafe partial class BatchNorm
             StoreLanes(Vector512.FusedMultiplyAdd(Lanes(vr + 32, full, m2), b2, Vector512.FusedMultiplyAdd(Lanes(ur + 32, full, m2), a2, s2)), o + 32, full, m2);
             StoreLanes(Vector512.FusedMultiplyAdd(Lanes(vr + 48, full, m3), b3, Vector512.FusedMultiplyAdd(Lanes(ur + 48, full, m3), a3, s3)), o + 48, full, m3);
         }
+    }
+
+    /// <summary>The identity: a strip apply without an activation.</summary>
+    private readonly struct NoActivation : VectorBlock.IMap
+    {
+        public Vector512<float> Invoke(Vector512<float> x) => x;
     }
 
     /// <summary>Rows ahead that the strip sweeps prefetch: the hardware prefetchers follow a 256-byte run every
