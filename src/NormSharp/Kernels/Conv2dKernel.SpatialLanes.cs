@@ -180,16 +180,18 @@ public static unsafe partial class Conv2dKernel
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
         Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
-        for (int i = 0; i < outH; i++)
+        // The dy row pointers step by a row: the loads' addresses computed as d + i·ld + j each pass spilled registers
+        // in the two-pass inner loop of LeNet's rows (ld = 32); conv1's weight gradient took 0.79–0.86 ms instead of
+        // 0.70–0.83 on one thread, 0.44–0.66 instead of 0.39–0.55 on two (alternating builds, bench/RESULTS.md).
+        for (int i = 0; i < outH; i++, d0 += ld, d1 += ld, d2 += ld)
         {
             float* xr = xs + (long)i * ws;
-            long dr = (long)i * ld;
             for (int j = 0; j < ld; j += 16)
             {
                 float* xp = xr + j;
-                var g0 = Vector512.Load(d0 + dr + j);
-                var g1 = Vector512.Load(d1 + dr + j);
-                var g2 = Vector512.Load(d2 + dr + j);
+                var g0 = Vector512.Load(d0 + j);
+                var g1 = Vector512.Load(d1 + j);
+                var g2 = Vector512.Load(d2 + j);
                 var v = Vector512.Load(xp + x0);
                 s00 = Vector512.FusedMultiplyAdd(g0, v, s00); s10 = Vector512.FusedMultiplyAdd(g1, v, s10); s20 = Vector512.FusedMultiplyAdd(g2, v, s20);
                 v = Vector512.Load(xp + x1);

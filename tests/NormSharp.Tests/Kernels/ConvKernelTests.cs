@@ -63,6 +63,7 @@ public class ConvKernelTests
     [InlineData(2, 2, 3, 3, 16, 3, 1, 0)]    // one output position: a block of 8 that repeats it
     [InlineData(4, 5, 6, 7, 16, 1, 1, 1)]    // 1×1 kernel with padding: not pointwise, channel lanes
     [InlineData(2, 1, 4, 4, 16, 4, 1, 0)]    // one input channel, 16 taps: two full tap blocks
+    [InlineData(2, 2, 20, 40, 5, 3, 1, 1)]   // output columns in the vector lanes, rows of 40: two 32-column blocks per row
     public void MatchesReferenceOnNamedShapes(int n, int c, int h, int w, int o, int k, int s, int p)
     {
         foreach (int threads in (int[])[1, 2])
