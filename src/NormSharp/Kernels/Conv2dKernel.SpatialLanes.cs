@@ -181,8 +181,8 @@ public static unsafe partial class Conv2dKernel
         Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
         // The dy row pointers step by a row: the loads' addresses computed as d + i·ld + j each pass spilled registers
-        // in the two-pass inner loop of LeNet's rows (ld = 32); conv1's weight gradient took 0.79–0.86 ms instead of
-        // 0.70–0.83 on one thread, 0.44–0.66 instead of 0.39–0.55 on two (alternating builds, bench/RESULTS.md).
+        // in the two-pass inner loop of LeNet's rows (ld = 32): 0.19 instead of 0.136 ns per FMA (the peak is ~0.125),
+        // conv1's weight gradient 0.79–0.86 ms instead of 0.70–0.83 on one thread (bench/RESULTS.md).
         for (int i = 0; i < outH; i++, d0 += ld, d1 += ld, d2 += ld)
         {
             float* xr = xs + (long)i * ws;
