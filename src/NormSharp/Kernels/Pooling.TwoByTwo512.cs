@@ -28,22 +28,16 @@ public static unsafe partial class Pooling
         for (int i = 0; i < outHeight; i++)
         {
             float* r0 = src + (long)2 * i * width, r1 = r0 + width, o = dst + (long)i * outWidth;
-            int c = 0;
-            for (; c < full; c += PairColumns)
+            // Whole vectors, the partial last step too where allowed: its lanes past the row read the next rows and
+            // write outputs that later rows overwrite.
+            int c = 0, whole = i < unmasked ? 2 * outWidth : full;
+            for (; c < whole; c += PairColumns)
             {
                 var s0 = Vector512.Load(r0 + c) + Vector512.Load(r1 + c);
                 var s1 = Vector512.Load(r0 + c + 16) + Vector512.Load(r1 + c + 16);
                 ((Avx512F.PermuteVar16x32x2(s0, even, s1) + Avx512F.PermuteVar16x32x2(s0, odd, s1)) * sv).Store(o + c / 2);
             }
-            if (c == 2 * outWidth) continue;
-            if (i < unmasked)
-            {
-                // Whole vectors: the lanes past the row read the next rows and write outputs that later rows overwrite.
-                var u0 = Vector512.Load(r0 + c) + Vector512.Load(r1 + c);
-                var u1 = Vector512.Load(r0 + c + 16) + Vector512.Load(r1 + c + 16);
-                ((Avx512F.PermuteVar16x32x2(u0, even, u1) + Avx512F.PermuteVar16x32x2(u0, odd, u1)) * sv).Store(o + c / 2);
-                continue;
-            }
+            if (c >= 2 * outWidth) continue;
             var t0 = Avx512F.MaskLoad(r0 + c, m0, Vector512<float>.Zero) + Avx512F.MaskLoad(r1 + c, m0, Vector512<float>.Zero);
             var t1 = Avx512F.MaskLoad(r0 + c + 16, m1, Vector512<float>.Zero) + Avx512F.MaskLoad(r1 + c + 16, m1, Vector512<float>.Zero);
             Avx512F.MaskStore(o + c / 2, mo, (Avx512F.PermuteVar16x32x2(t0, even, t1) + Avx512F.PermuteVar16x32x2(t0, odd, t1)) * sv);
@@ -62,29 +56,33 @@ public static unsafe partial class Pooling
         int unmasked = width == 2 * outWidth ? UnmaskedRows(outHeight, outWidth, 2 * width, full) : 0;
         for (int i = 0; i < outHeight; i++)
         {
-            float* d = grad + (long)i * outWidth;
-            // Row 2i whole, then row 2i + 1: the lanes row 2i's last step writes past its end land in row 2i + 1, whose
-            // own stores then overwrite them; row 2i + 1's land in rows that the next output rows overwrite.
-            for (float* row = target + (long)2 * i * width, end = row + 2 * width; row < end; row += width)
+            float* d = grad + (long)i * outWidth, r0 = target + (long)2 * i * width, r1 = r0 + width;
+            // The partial last step first: as whole vectors, row 2i's lanes past its end land in the first columns of
+            // row 2i + 1, which its own stores (this step's, or the whole steps' after it) then overwrite, and row
+            // 2i + 1's in rows that the next output rows overwrite.
+            if (full < 2 * outWidth)
             {
-                int c = 0;
-                for (; c < full; c += PairColumns)
-                {
-                    var share = Vector512.Load(d + c / 2) * sv;
-                    Avx512F.PermuteVar16x32(share, low).Store(row + c);
-                    Avx512F.PermuteVar16x32(share, high).Store(row + c + 16);
-                }
-                if (c == 2 * outWidth) continue;
                 if (i < unmasked)
                 {
-                    var share = Vector512.Load(d + c / 2) * sv;
-                    Avx512F.PermuteVar16x32(share, low).Store(row + c);
-                    Avx512F.PermuteVar16x32(share, high).Store(row + c + 16);
-                    continue;
+                    var share = Vector512.Load(d + full / 2) * sv;
+                    Vector512<float> first = Avx512F.PermuteVar16x32(share, low), second = Avx512F.PermuteVar16x32(share, high);
+                    first.Store(r0 + full); second.Store(r0 + full + 16);
+                    first.Store(r1 + full); second.Store(r1 + full + 16);
                 }
-                var last = Avx512F.MaskLoad(d + c / 2, mo, Vector512<float>.Zero) * sv;
-                Avx512F.MaskStore(row + c, m0, Avx512F.PermuteVar16x32(last, low));
-                Avx512F.MaskStore(row + c + 16, m1, Avx512F.PermuteVar16x32(last, high));
+                else
+                {
+                    var last = Avx512F.MaskLoad(d + full / 2, mo, Vector512<float>.Zero) * sv;
+                    Vector512<float> a = Avx512F.PermuteVar16x32(last, low), b = Avx512F.PermuteVar16x32(last, high);
+                    Avx512F.MaskStore(r0 + full, m0, a); Avx512F.MaskStore(r0 + full + 16, m1, b);
+                    Avx512F.MaskStore(r1 + full, m0, a); Avx512F.MaskStore(r1 + full + 16, m1, b);
+                }
+            }
+            for (int c = 0; c < full; c += PairColumns)
+            {
+                var share = Vector512.Load(d + c / 2) * sv;
+                Vector512<float> first = Avx512F.PermuteVar16x32(share, low), second = Avx512F.PermuteVar16x32(share, high);
+                first.Store(r0 + c); second.Store(r0 + c + 16);
+                first.Store(r1 + c); second.Store(r1 + c + 16);
             }
         }
     }
