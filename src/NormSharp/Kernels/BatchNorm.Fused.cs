@@ -315,6 +315,21 @@ public static unsafe partial class BatchNorm
         public void Execute(int chunk)
         {
             var (first, end) = _shape.StripsOf(chunk);
+            if (AppliesByRows(_shape.Channels) && end > first)
+            {
+                // Every strip's statistics and fold, then the chunk's columns row by row.
+                for (int strip = first; strip < end; strip++)
+                {
+                    var (s0, s1) = _shape.Strip(strip);
+                    FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, s0, s1, _mean, _m2);
+                    Fold(s0, s1);
+                }
+                int c0 = _shape.Strip(first).C0, c1 = _shape.Strip(end - 1).C1;
+                if (_activation == FusedActivation.Relu) RowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift, new Activations.ReluOp());
+                else if (_activation == FusedActivation.Sigmoid) RowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift, new Activations.SigmoidOp());
+                else RowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift, default(NoActivation));
+                return;
+            }
             for (int strip = first; strip < end; strip++)
             {
                 var (c0, c1) = _shape.Strip(strip);
@@ -391,6 +406,19 @@ public static unsafe partial class BatchNorm
         public void Execute(int chunk)
         {
             var (first, end) = _shape.StripsOf(chunk);
+            if (AppliesByRows(_shape.Channels) && end > first)
+            {
+                // Every strip's sums and coefficients, then the chunk's columns row by row.
+                for (int strip = first; strip < end; strip++)
+                {
+                    var (s0, s1) = _shape.Strip(strip);
+                    FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, s0, s1, _sumDy, _sumDyXmu);
+                    Coefficients(s0, s1);
+                }
+                int c0 = _shape.Strip(first).C0, c1 = _shape.Strip(end - 1).C1;
+                RowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k, default(NoActivation));
+                return;
+            }
             for (int strip = first; strip < end; strip++)
             {
                 var (c0, c1) = _shape.Strip(strip);

@@ -17,6 +17,9 @@ public class BatchNormFusedKernelTests
         { 40, 1000, 1 },   // 16 strips
         { 100, 500, 1 },   // the MLP's widest layer: a 52-column tail strip (three full vectors and a masked one)
         { 100, 336, 1 },   // a 16-column tail strip (one full vector, three empty)
+        { 300, 512, 1 },   // rows of 2 KB: the strips' sums, then the apply row by row
+        { 70, 1536, 1 },   // rows of 6 KB: 24 strips, 12 per chunk at 2 threads, applied row by row
+        { 50, 512, 1 },    // below the grain: one chunk of all 512 columns
         { 2, 3, 5 }, { 3, 2, 7 }, { 5, 3, 9 }, { 4, 6, 576 }, { 2, 5, 23 }, { 3, 4, 784 },
         { 70, 3, 1000 },   // planes split over two blocks
         { 9, 5, 3000 },    // long planes: several float runs per plane
