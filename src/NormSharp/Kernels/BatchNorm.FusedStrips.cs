@@ -165,7 +165,7 @@ public static unsafe partial class BatchNorm
 
     /// <summary>Whether the fused [N, C] kernels apply a chunk row by row (<see cref="RowAffine"/>) after summing all its
     /// strips, instead of strip by strip: with rows of a multiple of 2 KB (C a multiple of 512) all rows of a strip fall
-    /// into the same few L1 and L2 sets, and its stores could not all be in flight. In-process A/B, 2 threads: [500, 1024]
+    /// into the same few L1 and L2 sets, and (our reading) its stores could not all be in flight. In-process A/B, 2 threads: [500, 1024]
     /// forward 79.6 → 50.7 µs, backward 125.9 → 74.5; [500, 2048] 168 → 97 and 256 → 152; [500, 512] 22.8 → 20.3 and
     /// 39.6 → 36.3. Copying each strip for the second pass's loads had changed nothing. For other widths the strips stay
     /// ahead (row by row: [500, 500] 17.8 → 21.0 and 30.6 → 35.6, [500, 256] 7.7 → 10.8; bench/RESULTS.md).</summary>
