@@ -62,6 +62,7 @@ def run_kernels(threads, quick, name_filter, cpu_time=False):
         mlp_gemms(report)
 
     batch_norm(report, "bn1d-500x500-fwdbwd", nn.BatchNorm1d(500), (500, 500))
+    batch_norm(report, "bn1d-500x1024-fwdbwd", nn.BatchNorm1d(1024), (500, 1024))  # a width of a multiple of 512: applied row by row
     batch_norm(report, "bn2d-256x6x28x28-fwdbwd", nn.BatchNorm2d(6), (256, 6, 28, 28))
     batch_norm(report, "bn2d-256x6x24x24-fwdbwd", nn.BatchNorm2d(6), (256, 6, 24, 24))
     conv(report, "conv1-256x1x28x28-k5p2", nn.Conv2d(1, 6, 5, padding=2), (256, 1, 28, 28), input_grad=False)

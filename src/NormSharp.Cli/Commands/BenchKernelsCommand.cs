@@ -51,6 +51,7 @@ internal static class BenchKernelsCommand
         }
         MlpGemms(r, rng);
         BatchNormCase(r, rng, "bn1d-500x500-fwdbwd", new BatchNorm1d(500), [500, 500]);
+        BatchNormCase(r, rng, "bn1d-500x1024-fwdbwd", new BatchNorm1d(1024), [500, 1024]); // a multiple of 512: applied row by row
         BatchNormCase(r, rng, "bn2d-256x6x28x28-fwdbwd", new BatchNorm2d(6), [256, 6, 28, 28]);
         BatchNormCase(r, rng, "bn2d-256x6x24x24-fwdbwd", new BatchNorm2d(6), [256, 6, 24, 24]);
         BatchNormPasses(r, rng, "bn1d-500x500", 500, 500, 1);
