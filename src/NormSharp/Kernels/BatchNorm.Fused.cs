@@ -314,46 +314,42 @@ public static unsafe partial class BatchNorm
 
         public void Execute(int chunk)
         {
+            if (_activation == FusedActivation.Relu) Execute(chunk, new Activations.ReluOp());
+            else if (_activation == FusedActivation.Sigmoid) Execute(chunk, new Activations.SigmoidOp());
+            else Execute(chunk, default(NoActivation));
+        }
+
+        /// <summary>Each strip's statistics and fold, then its apply while it is in cache, or (<see cref="AppliesByRows"/>)
+        /// the whole chunk's apply row by row after the last strip.</summary>
+        private void Execute<TAct>(int chunk, TAct activation) where TAct : struct, VectorBlock.IMap
+        {
             var (first, end) = _shape.StripsOf(chunk);
-            if (AppliesByRows(_shape.Channels) && end > first)
-            {
-                // Every strip's statistics and fold, then the chunk's columns row by row.
-                for (int strip = first; strip < end; strip++)
-                {
-                    var (s0, s1) = _shape.Strip(strip);
-                    FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, s0, s1, _mean, _m2);
-                    Fold(s0, s1);
-                }
-                int c0 = _shape.Strip(first).C0, c1 = _shape.Strip(end - 1).C1;
-                if (_activation == FusedActivation.Relu) RowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift, new Activations.ReluOp());
-                else if (_activation == FusedActivation.Sigmoid) RowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift, new Activations.SigmoidOp());
-                else RowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift, default(NoActivation));
-                return;
-            }
+            bool byRows = AppliesByRows(_shape.Channels);
             for (int strip = first; strip < end; strip++)
             {
                 var (c0, c1) = _shape.Strip(strip);
                 FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _mean, _m2);
                 Fold(c0, c1);
-                if (_activation != FusedActivation.None && Vector512.IsHardwareAccelerated)
-                {
-                    // The activation on each result vector before its store.
-                    if (_activation == FusedActivation.Relu) ActivatedStrips(c0, c1, new Activations.ReluOp());
-                    else ActivatedStrips(c0, c1, new Activations.SigmoidOp());
-                    continue;
-                }
-                FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
-                if (_activation == FusedActivation.None) continue;
-                // The 8-lane loops: the activation over the strip's rows, still in L2 (64 columns of 500 rows are 128 KB).
-                for (long r = 0, offset = c0; r < _shape.N; r++, offset += _shape.Channels)
-                    Activations.InPlace(_activation, _y + offset, c1 - c0);
+                if (!byRows) ApplyStrip(c0, c1, activation);
             }
+            if (byRows && end > first)
+                RowAffine(_x, null, _y, _shape.N, _shape.Channels, _shape.Strip(first).C0, _shape.Strip(end - 1).C1, _alpha, null, _shift, activation);
         }
 
-        private void ActivatedStrips<TAct>(int c0, int c1, TAct activation) where TAct : struct, VectorBlock.IMap
+        /// <summary>y = f(x·α + shift) over columns [c0, c1): the activation on each result vector before its store
+        /// (AVX-512 strips), or after the 8-lane loops over the strip's rows, still in L2 (64 columns of 500 rows are 128 KB).</summary>
+        private void ApplyStrip<TAct>(int c0, int c1, TAct activation) where TAct : struct, VectorBlock.IMap
         {
-            for (int c = c0; c < c1; c += StripWidth)
-                StripAffine(_x, null, _y, _shape.N, _shape.Channels, c, Math.Min(StripWidth, c1 - c), _alpha, null, _shift, activation);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (int c = c0; c < c1; c += StripWidth)
+                    StripAffine(_x, null, _y, _shape.N, _shape.Channels, c, Math.Min(StripWidth, c1 - c), _alpha, null, _shift, activation);
+                return;
+            }
+            FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
+            if (_activation == FusedActivation.None) return;
+            for (long r = 0, offset = c0; r < _shape.N; r++, offset += _shape.Channels)
+                Activations.InPlace(_activation, _y + offset, c1 - c0);
         }
 
         private void Fold(int c0, int c1) =>
@@ -405,27 +401,19 @@ public static unsafe partial class BatchNorm
 
         public void Execute(int chunk)
         {
+            // Each strip's sums, coefficients and apply while it is in cache, or (AppliesByRows) the chunk's apply row by
+            // row after the last strip.
             var (first, end) = _shape.StripsOf(chunk);
-            if (AppliesByRows(_shape.Channels) && end > first)
-            {
-                // Every strip's sums and coefficients, then the chunk's columns row by row.
-                for (int strip = first; strip < end; strip++)
-                {
-                    var (s0, s1) = _shape.Strip(strip);
-                    FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, s0, s1, _sumDy, _sumDyXmu);
-                    Coefficients(s0, s1);
-                }
-                int c0 = _shape.Strip(first).C0, c1 = _shape.Strip(end - 1).C1;
-                RowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k, default(NoActivation));
-                return;
-            }
+            bool byRows = AppliesByRows(_shape.Channels);
             for (int strip = first; strip < end; strip++)
             {
                 var (c0, c1) = _shape.Strip(strip);
                 FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _sumDy, _sumDyXmu);
                 Coefficients(c0, c1);
-                FusedRowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k);
+                if (!byRows) FusedRowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k);
             }
+            if (byRows && end > first)
+                RowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, _shape.Strip(first).C0, _shape.Strip(end - 1).C1, _alpha, _b, _k, default(NoActivation));
         }
 
         private void Coefficients(int c0, int c1) =>

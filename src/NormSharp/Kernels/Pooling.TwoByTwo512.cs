@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -62,13 +63,7 @@ public static unsafe partial class Pooling
             // 2i + 1's in rows that the next output rows overwrite.
             if (full < 2 * outWidth)
             {
-                if (i < unmasked)
-                {
-                    var share = Vector512.Load(d + full / 2) * sv;
-                    Vector512<float> first = Avx512F.PermuteVar16x32(share, low), second = Avx512F.PermuteVar16x32(share, high);
-                    first.Store(r0 + full); second.Store(r0 + full + 16);
-                    first.Store(r1 + full); second.Store(r1 + full + 16);
-                }
+                if (i < unmasked) SpreadStep(d, r0, r1, full, sv, low, high);
                 else
                 {
                     var last = Avx512F.MaskLoad(d + full / 2, mo, Vector512<float>.Zero) * sv;
@@ -77,14 +72,18 @@ public static unsafe partial class Pooling
                     Avx512F.MaskStore(r1 + full, m0, a); Avx512F.MaskStore(r1 + full + 16, m1, b);
                 }
             }
-            for (int c = 0; c < full; c += PairColumns)
-            {
-                var share = Vector512.Load(d + c / 2) * sv;
-                Vector512<float> first = Avx512F.PermuteVar16x32(share, low), second = Avx512F.PermuteVar16x32(share, high);
-                first.Store(r0 + c); second.Store(r0 + c + 16);
-                first.Store(r1 + c); second.Store(r1 + c + 16);
-            }
+            for (int c = 0; c < full; c += PairColumns) SpreadStep(d, r0, r1, c, sv, low, high);
         }
+    }
+
+    /// <summary>Input columns [c, c + 32) of rows r0 and r1 = the 16 shares from d[c/2]·scale, each twice (whole vectors).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SpreadStep(float* d, float* r0, float* r1, int c, Vector512<float> scale, Vector512<int> low, Vector512<int> high)
+    {
+        var share = Vector512.Load(d + c / 2) * scale;
+        Vector512<float> first = Avx512F.PermuteVar16x32(share, low), second = Avx512F.PermuteVar16x32(share, high);
+        first.Store(r0 + c); second.Store(r0 + c + 16);
+        first.Store(r1 + c); second.Store(r1 + c + 16);
     }
 
     /// <summary>Output rows whose last, partial step may run on whole vectors: those whose overhanging lanes stay
