@@ -193,9 +193,10 @@ public static unsafe partial class BatchNorm
     }
 
     /// <summary>The identity: a strip apply without an activation.</summary>
-    private readonly struct NoActivation : VectorBlock.IMap
+    private readonly struct NoActivation : VectorBlock.IMap, VectorBlock.IMap256
     {
         public Vector512<float> Invoke(Vector512<float> x) => x;
+        public Vector256<float> Invoke(Vector256<float> x) => x;
     }
 
     /// <summary>Rows ahead that the strip sweeps prefetch: the hardware prefetchers follow a 256-byte run every
