@@ -160,6 +160,35 @@ public static unsafe partial class BatchNorm
         }
     }
 
+    /// <summary>out[r, c] = activation(u·a[c] + shift[c]) (or v·b[c] + (u·a[c] + shift[c]) when v is given, no activation)
+    /// for columns [c0, c1) of every row, a row at a time, the row's last vector masked: the fused multiply-adds of
+    /// <see cref="StripAffine256{TAct}(float*, float*, float*, int, int, int, int, float*, float*, float*, TAct)"/>, for
+    /// <see cref="AppliesByRows"/> widths (a multiple of 512: rows 2 KB apart fall into the same L1 and L2 sets, so a strip's
+    /// rows evict each other before the apply re-reads them).</summary>
+    private static void RowAffine256<TAct>(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift,
+        TAct activation) where TAct : struct, VectorBlock.IMap256
+    {
+        int width = c1 - c0, whole = width & ~(Vector256<float>.Count - 1);
+        var mask = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(width - whole)).AsSingle();
+        a += c0; b += c0; shift += c0;
+        for (long r = 0, offset = c0; r < n; r++, offset += channels)
+        {
+            float* ur = u + offset, vr = v + offset, o = output + offset;
+            int j = 0;
+            for (; j < whole; j += Vector256<float>.Count)
+            {
+                // Scalar math: y = f(u·a + shift), or v·b + (u·a + shift).
+                var y = Vector256.FusedMultiplyAdd(Vector256.Load(ur + j), Vector256.Load(a + j), Vector256.Load(shift + j));
+                if (v == null) activation.Invoke(y).Store(o + j);
+                else Vector256.FusedMultiplyAdd(Vector256.Load(vr + j), Vector256.Load(b + j), y).Store(o + j);
+            }
+            if (j == width) continue;
+            var t = Vector256.FusedMultiplyAdd(Avx.MaskLoad(ur + j, mask), Avx.MaskLoad(a + j, mask), Avx.MaskLoad(shift + j, mask));
+            if (v == null) Avx.MaskStore(o + j, mask, activation.Invoke(t));
+            else Avx.MaskStore(o + j, mask, Vector256.FusedMultiplyAdd(Avx.MaskLoad(vr + j, mask), Avx.MaskLoad(b + j, mask), t));
+        }
+    }
+
     /// <summary>Asks for the cache lines of one 32-column strip row: two, or three when the row's 128 bytes straddle
     /// a line border (rows of 500 floats start anywhere in a line). A hint: never faults, even past the array.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
