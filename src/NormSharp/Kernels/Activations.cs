@@ -86,10 +86,9 @@ public static partial class Activations
     public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
         Binary(y, dy, dx, new TanhBackwardOp());
 
-    private interface IUnaryOp : VectorBlock.IMap
+    private interface IUnaryOp : VectorBlock.IMap, VectorBlock.IMap256
     {
         float Invoke(float x);
-        Vector256<float> Invoke(Vector256<float> x);
     }
 
     /// <summary>An operation of two inputs a (x or y) and b (dy, or x again for forward passes).</summary>

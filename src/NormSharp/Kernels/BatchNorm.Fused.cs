@@ -321,7 +321,7 @@ public static unsafe partial class BatchNorm
 
         /// <summary>Each strip's statistics and fold, then its apply while it is in cache, or (<see cref="AppliesByRows"/>)
         /// the whole chunk's apply row by row after the last strip.</summary>
-        private void Execute<TAct>(int chunk, TAct activation) where TAct : struct, VectorBlock.IMap
+        private void Execute<TAct>(int chunk, TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
         {
             var (first, end) = _shape.StripsOf(chunk);
             bool byRows = AppliesByRows(_shape.Channels);
@@ -338,12 +338,18 @@ public static unsafe partial class BatchNorm
 
         /// <summary>y = f(x·α + shift) over columns [c0, c1): the activation on each result vector before its store
         /// (AVX-512 strips), or after the 8-lane loops over the strip's rows, still in L2 (64 columns of 500 rows are 128 KB).</summary>
-        private void ApplyStrip<TAct>(int c0, int c1, TAct activation) where TAct : struct, VectorBlock.IMap
+        private void ApplyStrip<TAct>(int c0, int c1, TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
         {
             if (Vector512.IsHardwareAccelerated)
             {
                 for (int c = c0; c < c1; c += StripWidth)
                     StripAffine(_x, null, _y, _shape.N, _shape.Channels, c, Math.Min(StripWidth, c1 - c), _alpha, null, _shift, activation);
+                return;
+            }
+            if (Strips256) // the same with 32-column AVX2 strips (BatchNorm.FusedStrips256.cs)
+            {
+                for (int c = c0; c < c1; c += StripWidth256)
+                    StripAffine256(_x, null, _y, _shape.N, _shape.Channels, c, Math.Min(StripWidth256, c1 - c), _alpha, null, _shift, activation);
                 return;
             }
             FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);

@@ -35,7 +35,8 @@ public static unsafe partial class BatchNorm
     /// K + s1/nb, block M2 s2 − s1²/nb; δ = mean_b − mean, mean += δ·nb/n, M2 += M2_b + δ²·nA·nb/n (n = nA + nb).
     /// The divisions by nb and n are multiplications by per-block factors (the divisions per column were a third
     /// of the pass's time; the factors cost an ulp of double, far below the float runs' rounding), eight columns at
-    /// a time with the same operations per column as the scalar loop, so the lanes do not change the result.</summary>
+    /// a time (four without AVX-512) with the same operations per column as the scalar loop, so the lanes do not change
+    /// the result.</summary>
     private static void MergeBlock(float* first, int c0, int c1, double* s1, double* s2, double nb, double count, double* mean, double* m2)
     {
         double total = count + nb, perRow = 1.0 / nb, meanWeight = nb / total, m2Weight = count * nb / total;
@@ -59,6 +60,27 @@ public static unsafe partial class BatchNorm
                 (Vector512.Load(m2 + c) + (blockM2 + delta * delta * m2WeightV)).Store(m2 + c);
             }
         }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            // Four columns at a time, the scalar loop's operations (no contraction into FMA), so the same bits.
+            Vector256<double> perRowV = Vector256.Create(perRow), meanWeightV = Vector256.Create(meanWeight), m2WeightV = Vector256.Create(m2Weight);
+            for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
+            {
+                // Scalar math: blockMean = K + s1/nb; blockM2 = s2 − s1²/nb; δ = blockMean − mean; mean += δ·nb/n; M2 += blockM2 + δ²·nA·nb/n.
+                Vector256<double> k = WidenFour(first + c);
+                Vector256<double> a = Vector256.Load(s1 + c), q = Vector256.Load(s2 + c);
+                Vector256<double> blockMean = k + a * perRowV, blockM2 = q - a * a * perRowV;
+                if (count == 0)
+                {
+                    blockMean.Store(mean + c);
+                    blockM2.Store(m2 + c);
+                    continue;
+                }
+                Vector256<double> mu = Vector256.Load(mean + c), delta = blockMean - mu;
+                (mu + delta * meanWeightV).Store(mean + c);
+                (Vector256.Load(m2 + c) + (blockM2 + delta * delta * m2WeightV)).Store(m2 + c);
+            }
+        }
         for (; c < c1; c++)
         {
             double k = first[c], a = s1[c];
@@ -77,7 +99,8 @@ public static unsafe partial class BatchNorm
 
     /// <summary>s1[c] += Σ(x − K), s2[c] += Σ(x − K)² over rows [r0, r1), K = x[r0, c]: float over runs of
     /// <see cref="FloatRunRows"/> rows, then double; 64 columns per sweep with AVX-512 (the last strip masked,
-    /// BatchNorm.FusedStrips.cs), else 32 and 8 columns and a scalar tail.</summary>
+    /// BatchNorm.FusedStrips.cs), 32 per sweep with AVX2 and FMA (the last strip masked, BatchNorm.FusedStrips256.cs),
+    /// else 32 and 8 columns and a scalar tail.</summary>
     private static void ShiftedRowSums(float* x, int channels, int r0, int r1, int c0, int c1, double* s1, double* s2)
     {
         int c = c0;
@@ -85,6 +108,10 @@ public static unsafe partial class BatchNorm
         {
             // 64 columns (four cache lines of each row) per sweep: the rows stream through in one pass.
             for (; c < c1; c += StripWidth) StripShiftedSums(x, channels, r0, r1, c, Math.Min(StripWidth, c1 - c), s1 + c, s2 + c);
+        }
+        else if (Strips256) // 32 columns per sweep, the last strip masked (BatchNorm.FusedStrips256.cs)
+        {
+            for (; c < c1; c += StripWidth256) StripShiftedSums256(x, channels, r0, r1, c, Math.Min(StripWidth256, c1 - c), s1 + c, s2 + c);
         }
         if (Vector256.IsHardwareAccelerated)
         {
@@ -153,6 +180,10 @@ public static unsafe partial class BatchNorm
         {
             for (; c < c1; c += StripWidth) StripBackwardSums(x, dy, mean, n, channels, c, Math.Min(StripWidth, c1 - c), sumDy + c, sumDyXmu + c);
         }
+        else if (Strips256)
+        {
+            for (; c < c1; c += StripWidth256) StripBackwardSums256(x, dy, mean, n, channels, c, Math.Min(StripWidth256, c1 - c), sumDy + c, sumDyXmu + c);
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; c <= c1 - 4 * Vector256<float>.Count; c += 4 * Vector256<float>.Count)
@@ -219,6 +250,11 @@ public static unsafe partial class BatchNorm
         if (Vector512.IsHardwareAccelerated) // strips of 64 columns, the last one masked (BatchNorm.FusedStrips.cs)
         {
             for (int c = c0; c < c1; c += StripWidth) StripAffine(u, v, output, n, channels, c, Math.Min(StripWidth, c1 - c), a, b, shift, default(NoActivation));
+            return;
+        }
+        if (Strips256) // strips of 32 columns, the last one masked (BatchNorm.FusedStrips256.cs)
+        {
+            for (int c = c0; c < c1; c += StripWidth256) StripAffine256(u, v, output, n, channels, c, Math.Min(StripWidth256, c1 - c), a, b, shift, default(NoActivation));
             return;
         }
         for (int r = 0; r < n; r++)

@@ -169,14 +169,21 @@ public static unsafe partial class BatchNorm
     /// forward 79.6 → 50.7 µs, backward 125.9 → 74.5; [500, 2048] 168 → 97 and 256 → 152; [500, 512] 22.8 → 20.3 and
     /// 39.6 → 36.3. Copying each strip for the second pass's loads had changed nothing. For other widths the strips stay
     /// ahead (row by row: [500, 500] 17.8 → 21.0 and 30.6 → 35.6, [500, 256] 7.7 → 10.8; bench/RESULTS.md).</summary>
-    private static bool AppliesByRows(int channels) => channels % 512 == 0 && Vector512.IsHardwareAccelerated;
+    /// <remarks>With the AVX2 strips (Zen 3, 1 thread, in-process A/B) [500, 1024] forward 432 → 253 µs, backward 598 → 423;
+    /// [500, 500] stays on strips (row by row: 1 thread ~3% faster, 2 threads up to 20% slower in the quiet samples).</remarks>
+    private static bool AppliesByRows(int channels) => channels % 512 == 0 && (Vector512.IsHardwareAccelerated || Strips256);
 
     /// <summary>out[r, c] = activation(u·a[c] + shift[c]) (or v·b[c] + (u·a[c] + shift[c]) when v is given, no activation)
     /// for columns [c0, c1) of every row, c1 − c0 a multiple of 16 (whole strips of a width that is a multiple of 512): the
     /// same fused multiply-adds as <see cref="StripAffine"/>, a row at a time.</summary>
     private static void RowAffine<TAct>(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift,
-        TAct activation) where TAct : struct, VectorBlock.IMap
+        TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
     {
+        if (!Vector512.IsHardwareAccelerated) // the AVX2 strips' row-by-row form (BatchNorm.FusedStrips256.cs)
+        {
+            RowAffine256(u, v, output, n, channels, c0, c1, a, b, shift, activation);
+            return;
+        }
         Debug.Assert((c1 - c0) % Vector512<float>.Count == 0, "RowAffine runs whole vectors");
         int width = c1 - c0;
         a += c0; b += c0; shift += c0;
@@ -193,9 +200,10 @@ public static unsafe partial class BatchNorm
     }
 
     /// <summary>The identity: a strip apply without an activation.</summary>
-    private readonly struct NoActivation : VectorBlock.IMap
+    private readonly struct NoActivation : VectorBlock.IMap, VectorBlock.IMap256
     {
         public Vector512<float> Invoke(Vector512<float> x) => x;
+        public Vector256<float> Invoke(Vector256<float> x) => x;
     }
 
     /// <summary>Rows ahead that the strip sweeps prefetch: the hardware prefetchers follow a 256-byte run every

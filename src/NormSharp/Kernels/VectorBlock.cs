@@ -32,6 +32,13 @@ internal readonly struct VectorBlock(Vector512<float> v0, Vector512<float> v1, V
         Vector512<float> Invoke(Vector512<float> x);
     }
 
+    /// <summary>The same operation on one 256-bit vector, for the strip loops of machines without AVX-512
+    /// (BatchNorm.FusedStrips256.cs).</summary>
+    internal interface IMap256
+    {
+        Vector256<float> Invoke(Vector256<float> x);
+    }
+
     /// <summary>One vector's operation in a streaming loop of two inputs.</summary>
     internal interface IZip
     {

@@ -1,4 +1,5 @@
 using NormSharp.Kernels;
+using NormSharp.Tests.Kernels;
 using static NormSharp.Tests.Normalization.BatchNormKernelTests;
 
 namespace NormSharp.Tests.Normalization;
@@ -8,6 +9,7 @@ namespace NormSharp.Tests.Normalization;
 /// against <see cref="BatchNormReference"/>. The fused kernels sum in float over short runs, so they agree with
 /// the double kernels to float precision, not bit for bit; their reduction halves alone
 /// (<see cref="BatchNorm.TrainingStatistics"/>, <see cref="BatchNorm.TrainingBackwardReduce"/>) agree bit for bit.</summary>
+[Collection(KernelSerialCollection.Name)]
 public class BatchNormFusedKernelTests
 {
     public static TheoryData<int, int, int> Shapes() => new()
@@ -20,6 +22,11 @@ public class BatchNormFusedKernelTests
         { 300, 512, 1 },   // rows of 2 KB: the strips' sums, then the apply row by row
         { 70, 1536, 1 },   // rows of 6 KB: 24 strips, 12 per chunk at 2 threads, applied row by row
         { 50, 512, 1 },    // below the grain: one chunk of all 512 columns
+        { 2, 31, 1 },      // one masked 32-column AVX2 strip (its last vector part-masked)
+        { 200, 200, 1 },   // an 8-column tail strip: one full vector, the rest masked off
+        { 130, 260, 1 },   // a 4-column tail strip: one part-masked vector
+        { 150, 225, 1 },   // a 33-column tail strip: a full AVX2 strip and one column
+        { 8, 4105, 1 },    // eight rows over the grain: 65 strips, a 9-column tail (one full vector and one column)
         { 2, 3, 5 }, { 3, 2, 7 }, { 5, 3, 9 }, { 4, 6, 576 }, { 2, 5, 23 }, { 3, 4, 784 },
         { 70, 3, 1000 },   // planes split over two blocks
         { 9, 5, 3000 },    // long planes: several float runs per plane
@@ -143,6 +150,45 @@ public class BatchNormFusedKernelTests
         BatchNorm.BackwardTraining(x, dy, n, c, s, meanF, invstdF, alpha, sumDy, sumDyXmu, b, k, dy); // dx over dy
         AssertClose(dx, dy, 0, 0, "in place");
     }
+
+    /// <summary>One row over the grain (516 strips, a 41-column tail): the variance is 0, so α = γ/√ε and y, dx come from
+    /// x·α and −μ·α cancelling in float (the reference's (x − μ)·invstd is exactly 0, so it is no yardstick here); the
+    /// fused kernels must give the bits of their own coefficients applied by <see cref="BatchNorm.Apply"/> and
+    /// <see cref="BatchNorm.BackwardApply"/>, the mean must be x and M2 0.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void OneRowGivesTheBitsOfItsOwnCoefficientsApplied(int threads) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        const int c = 33001;
+        var x = RandomArray(c, 51, offset: 1f, scale: 2f);
+        var dy = RandomArray(c, 52);
+        var gamma = RandomArray(c, 53, offset: 1f);
+        var beta = RandomArray(c, 54);
+        var (mean, m2, invstd, alpha, shift, y) = (new double[c], new double[c], new double[c], new float[c], new float[c], new float[c]);
+        BatchNorm.ForwardTraining(x, 1, c, 1, gamma, beta, 1e-5, mean, m2, invstd, alpha, shift, y);
+        for (int i = 0; i < c; i++)
+        {
+            Assert.Equal(x[i], mean[i]);
+            Assert.Equal(0, m2[i]);
+        }
+        var applied = new float[c];
+        BatchNorm.Apply(x, 1, c, 1, alpha, shift, applied);
+        Assert.Equal(applied, y);
+
+        var meanF = Array.ConvertAll(mean, v => (float)v);
+        var invstdF = Array.ConvertAll(invstd, v => (float)v);
+        var (sumDy, sumDyXmu, b, k, dx) = (new double[c], new double[c], new float[c], new float[c], new float[c]);
+        BatchNorm.BackwardTraining(x, dy, 1, c, 1, meanF, invstdF, alpha, sumDy, sumDyXmu, b, k, dx);
+        for (int i = 0; i < c; i++)
+        {
+            Assert.Equal(dy[i], sumDy[i]);
+            Assert.Equal(0, sumDyXmu[i]);
+        }
+        var sdx = new float[c];
+        BatchNorm.BackwardApply(x, dy, 1, c, 1, alpha, b, k, sdx);
+        Assert.Equal(sdx, dx);
+    });
 
     [Fact]
     public void EmptyBatchGivesNaNStatistics()
