@@ -85,6 +85,11 @@ public static unsafe partial class Conv2dKernel
     private static void ForwardBlock(float* xs, float* wt, int channels, int tapCount, int planeSize, nint* taps, nint* offsets,
         Vector512<float> init, float* block)
     {
+        if (UseNarrowProducts)
+        {
+            ForwardBlock256(xs, wt, channels, tapCount, planeSize, taps, offsets, init.GetLower(), init.GetUpper(), block);
+            return;
+        }
         nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
         nint o4 = offsets[4], o5 = offsets[5], o6 = offsets[6], o7 = offsets[7];
         Vector512<float> a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init, a6 = init, a7 = init;
@@ -145,6 +150,11 @@ public static unsafe partial class Conv2dKernel
     /// <paramref name="count"/> of 8 taps.</summary>
     private static void WeightGradientBlock(float* xs, float* dyT, int outH, int outW, int wp, nint* deltas, float* acc, int count)
     {
+        if (UseNarrowProducts)
+        {
+            WeightGradientBlock256(xs, dyT, outH, outW, wp, deltas, acc, count);
+            return;
+        }
         nint d0 = deltas[0], d1 = deltas[1], d2 = deltas[2], d3 = deltas[3];
         nint d4 = deltas[4], d5 = deltas[5], d6 = deltas[6], d7 = deltas[7];
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
