@@ -24,6 +24,7 @@ public static unsafe partial class Conv2dKernel
                     & Vector256.LessThan(column, Vector256.Create(outW)) & Vector256.LessThan(w, Vector256.Create(width));
                 masks[b * k + v] = inRange.AsSingle();
             }
+        nint step = ld - 1; // from tap v's row to tap v + 1's, one column to the left
         var tailMask = Vector256.LessThan(lanes + Vector256.Create(8 * (blocks - 1)), Vector256.Create(width)).AsSingle();
         for (int c = 0; c < g.InChannels; c++)
             for (int h = 0; h < height; h++)
@@ -39,8 +40,9 @@ public static unsafe partial class Conv2dKernel
                         // Scalar math: dx[c, h, 8b + l] += Σ_v col[(c, u, v), i·W' + 8b + l + p − v] over in-range lanes.
                         float* row = col + (long)(c * k + u) * k * ld + i * outW + 8 * b + p;
                         var partial = Vector256<float>.Zero; // one chain per u: the adds of different u overlap
-                        for (int v = 0; v < k; v++)
-                            partial += Vector256.Load(row + (long)v * ld - v) & masks[b * k + v];
+                        Vector256<float>* mask = masks + b * k;
+                        for (int v = 0; v < k; v++, row += step)
+                            partial += Vector256.Load(row) & mask[v];
                         sum += partial;
                     }
                     if (8 * b + 8 <= width) sum.Store(target + 8 * b);

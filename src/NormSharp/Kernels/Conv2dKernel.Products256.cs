@@ -20,6 +20,8 @@ public static unsafe partial class Conv2dKernel
     private static void MultiplyRows256(int m, int n, int k, float* a, int rowStride, int colStride, float* b, float* c, float* rowInit)
     {
         const int lanes = 8;
+        // Native-int strides: int ones cost a sign extension per broadcast and pointer step in the inner loop.
+        nint rs = rowStride, rs2 = 2 * rs, rs3 = 3 * rs, cs = colStride, ldb = n;
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
@@ -37,17 +39,17 @@ public static unsafe partial class Conv2dKernel
                 Vector256<float> c01 = c00, c11 = c10, c21 = c20, c31 = c30;
                 float* bp = b + j;
                 float* ap = a0;
-                for (int p = 0; p < k; p++, bp += n, ap += colStride)
+                for (int p = 0; p < k; p++, bp += ldb, ap += cs)
                 {
                     var b0 = Vector256.Load(bp);
                     var b1 = Vector256.Load(bp + lanes);
                     var w = Vector256.Create(ap[0]);
                     c00 = Vector256.FusedMultiplyAdd(w, b0, c00); c01 = Vector256.FusedMultiplyAdd(w, b1, c01);
-                    w = Vector256.Create(ap[rowStride]);
+                    w = Vector256.Create(ap[rs]);
                     c10 = Vector256.FusedMultiplyAdd(w, b0, c10); c11 = Vector256.FusedMultiplyAdd(w, b1, c11);
-                    w = Vector256.Create(ap[2 * rowStride]);
+                    w = Vector256.Create(ap[rs2]);
                     c20 = Vector256.FusedMultiplyAdd(w, b0, c20); c21 = Vector256.FusedMultiplyAdd(w, b1, c21);
-                    w = Vector256.Create(ap[3 * rowStride]);
+                    w = Vector256.Create(ap[rs3]);
                     c30 = Vector256.FusedMultiplyAdd(w, b0, c30); c31 = Vector256.FusedMultiplyAdd(w, b1, c31);
                 }
                 float* cp = c + (long)i * n + j;
@@ -65,14 +67,15 @@ public static unsafe partial class Conv2dKernel
     /// <summary>One row of <see cref="MultiplyRows256"/> from column <paramref name="j"/> on: 32, then 8 lanes at a time, then scalar.</summary>
     private static void MultiplyRowTail256(int j, int n, int k, float* a, int colStride, float* b, float* c, float init)
     {
+        nint cs = colStride, ldb = n;
         for (; j + 32 <= n; j += 32)
         {
             // Scalar math: c[j+q] = init + Σ_p a(p)·b[p, j+q], q < 32: four independent chains.
             Vector256<float> c0 = Vector256.Create(init), c1 = c0, c2 = c0, c3 = c0;
-            float* bp = b + j;
-            for (int p = 0; p < k; p++, bp += n)
+            float* bp = b + j, ap = a;
+            for (int p = 0; p < k; p++, bp += ldb, ap += cs)
             {
-                var w = Vector256.Create(a[(long)p * colStride]);
+                var w = Vector256.Create(*ap);
                 c0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(bp), c0);
                 c1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(bp + 8), c1);
                 c2 = Vector256.FusedMultiplyAdd(w, Vector256.Load(bp + 16), c2);
@@ -83,8 +86,8 @@ public static unsafe partial class Conv2dKernel
         for (; j + 8 <= n; j += 8)
         {
             Vector256<float> acc = Vector256.Create(init);
-            float* bp = b + j;
-            for (int p = 0; p < k; p++, bp += n) acc = Vector256.FusedMultiplyAdd(Vector256.Create(a[(long)p * colStride]), Vector256.Load(bp), acc);
+            float* bp = b + j, ap = a;
+            for (int p = 0; p < k; p++, bp += ldb, ap += cs) acc = Vector256.FusedMultiplyAdd(Vector256.Create(*ap), Vector256.Load(bp), acc);
             acc.Store(c + j);
         }
         for (; j < n; j++)
