@@ -123,13 +123,17 @@ public static unsafe partial class Conv2dKernel
         int wp = g.Width + 2 * g.Padding, planeSize = (g.Height + 2 * g.Padding) * wp;
         int positions = g.ColumnCols, rows = g.ColumnRows, k = g.KernelSize, blocks = g.OutChannels / 16;
         // dyT[ob, q, l] = dy[16·ob + l, q]: one vector load per position below.
-        for (int ob = 0; ob < blocks; ob++)
-            for (int l = 0; l < 16; l++)
-            {
-                float* src = gradOutImage + (long)(ob * 16 + l) * positions;
-                float* dst = dyT + (long)ob * positions * 16 + l;
-                for (int q = 0; q < positions; q++) dst[q * 16] = src[q];
-            }
+        if (UseNarrowProducts)
+            for (int ob = 0; ob < blocks; ob++)
+                TransposeGradientBlock(gradOutImage + (long)ob * 16 * positions, dyT + (long)ob * positions * 16, positions);
+        else
+            for (int ob = 0; ob < blocks; ob++)
+                for (int l = 0; l < 16; l++)
+                {
+                    float* src = gradOutImage + (long)(ob * 16 + l) * positions;
+                    float* dst = dyT + (long)ob * positions * 16 + l;
+                    for (int q = 0; q < positions; q++) dst[q * 16] = src[q];
+                }
         nint* deltas = stackalloc nint[LaneBlock];
         for (int p0 = 0; p0 < rows; p0 += LaneBlock)
         {

@@ -82,4 +82,26 @@ public static unsafe partial class Conv2dKernel
             if (left > 3) { AddTo(t + 48, a3); AddTo(t + 56, b3); }
         }
     }
+
+    /// <summary>dst[q·16 + l] = src[l·positions + q] for l &lt; 16, q &lt; <paramref name="positions"/>: 16 planes of dy
+    /// into position-major rows of 16 channels, 8×8 at a time in registers (one by one, the 16 strided stores
+    /// per position cost half as much as the weight-gradient block itself).</summary>
+    private static void TransposeGradientBlock(float* src, float* dst, int positions)
+    {
+        int q0 = 0;
+        for (; q0 + 8 <= positions; q0 += 8)
+            for (int l0 = 0; l0 < 16; l0 += 8)
+            {
+                float* s = src + (long)l0 * positions + q0;
+                var (c0, c1, c2, c3, c4, c5, c6, c7) = Transpose8x8(
+                    Vector256.Load(s), Vector256.Load(s + positions), Vector256.Load(s + 2 * positions), Vector256.Load(s + 3 * positions),
+                    Vector256.Load(s + 4 * positions), Vector256.Load(s + 5 * positions), Vector256.Load(s + 6 * positions),
+                    Vector256.Load(s + 7 * positions));
+                float* d = dst + (long)q0 * 16 + l0;
+                c0.Store(d); c1.Store(d + 16); c2.Store(d + 32); c3.Store(d + 48);
+                c4.Store(d + 64); c5.Store(d + 80); c6.Store(d + 96); c7.Store(d + 112);
+            }
+        for (int l = 0; l < 16; l++)
+            for (int q = q0; q < positions; q++) dst[q * 16 + l] = src[(long)l * positions + q];
+    }
 }
