@@ -85,6 +85,11 @@ public static unsafe partial class Conv2dKernel
     private static void ForwardBlock(float* xs, float* wt, int channels, int tapCount, int planeSize, nint* taps, nint* offsets,
         Vector512<float> init, float* block)
     {
+        if (UseNarrowProducts)
+        {
+            ForwardBlock256(xs, wt, channels, tapCount, planeSize, taps, offsets, init.GetLower(), init.GetUpper(), block);
+            return;
+        }
         nint o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3];
         nint o4 = offsets[4], o5 = offsets[5], o6 = offsets[6], o7 = offsets[7];
         Vector512<float> a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init, a6 = init, a7 = init;
@@ -118,13 +123,17 @@ public static unsafe partial class Conv2dKernel
         int wp = g.Width + 2 * g.Padding, planeSize = (g.Height + 2 * g.Padding) * wp;
         int positions = g.ColumnCols, rows = g.ColumnRows, k = g.KernelSize, blocks = g.OutChannels / 16;
         // dyT[ob, q, l] = dy[16·ob + l, q]: one vector load per position below.
-        for (int ob = 0; ob < blocks; ob++)
-            for (int l = 0; l < 16; l++)
-            {
-                float* src = gradOutImage + (long)(ob * 16 + l) * positions;
-                float* dst = dyT + (long)ob * positions * 16 + l;
-                for (int q = 0; q < positions; q++) dst[q * 16] = src[q];
-            }
+        if (UseNarrowProducts)
+            for (int ob = 0; ob < blocks; ob++)
+                TransposeGradientBlock(gradOutImage + (long)ob * 16 * positions, dyT + (long)ob * positions * 16, positions);
+        else
+            for (int ob = 0; ob < blocks; ob++)
+                for (int l = 0; l < 16; l++)
+                {
+                    float* src = gradOutImage + (long)(ob * 16 + l) * positions;
+                    float* dst = dyT + (long)ob * positions * 16 + l;
+                    for (int q = 0; q < positions; q++) dst[q * 16] = src[q];
+                }
         nint* deltas = stackalloc nint[LaneBlock];
         for (int p0 = 0; p0 < rows; p0 += LaneBlock)
         {
@@ -145,6 +154,11 @@ public static unsafe partial class Conv2dKernel
     /// <paramref name="count"/> of 8 taps.</summary>
     private static void WeightGradientBlock(float* xs, float* dyT, int outH, int outW, int wp, nint* deltas, float* acc, int count)
     {
+        if (UseNarrowProducts)
+        {
+            WeightGradientBlock256(xs, dyT, outH, outW, wp, deltas, acc, count);
+            return;
+        }
         nint d0 = deltas[0], d1 = deltas[1], d2 = deltas[2], d3 = deltas[3];
         nint d4 = deltas[4], d5 = deltas[5], d6 = deltas[6], d7 = deltas[7];
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;

@@ -93,6 +93,11 @@ public static unsafe partial class Conv2dKernel
     /// (ColumnSlack). AVX-512 masked loads would not need the slack but ran 1.4× slower on Zen 4.</remarks>
     internal static void Col2ImStride1(in Conv2dGeometry g, float* col, float* dx, int ld)
     {
+        if (UseNarrowProducts)
+        {
+            Col2ImStride1Narrow(g, col, dx, ld);
+            return;
+        }
         int height = g.Height, width = g.Width, k = g.KernelSize, p = g.Padding;
         int outH = g.OutHeight, outW = g.OutWidth, blocks = (width + 15) / 16;
         // masks[b·k + v]: lanes l of block b whose output column w + p − v (w = 16b + l) is in [0, W') and w < W.

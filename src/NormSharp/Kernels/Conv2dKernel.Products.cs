@@ -9,7 +9,8 @@ public static unsafe partial class Conv2dKernel
     // positions H'·W' (576, 64) along contiguous rows. A general packed GEMM spends most of its time on
     // packing and edge tiles at these shapes; broadcasting one weight against 16-lane rows of the im2col
     // matrix keeps everything in registers with no packing (the "spatial dimension in the vector lanes"
-    // layout of shared/PERF.md, "Convolution"). Without Vector512 the products go through Gemm.Sgemm.
+    // layout of shared/PERF.md, "Convolution"). Without Vector512 they run as the Vector256 forms of
+    // Conv2dKernel.Products256.cs where AVX2 and FMA are available, else through Gemm.Sgemm.
 
     /// <summary>
     /// C[i, j] = Σ_p A(i, p) · B[p, j] for i &lt; m, j &lt; n, with A(i, p) = a[i·rowStride + p·colStride]
@@ -19,6 +20,11 @@ public static unsafe partial class Conv2dKernel
     internal static void MultiplyRows(int m, int n, int k, float* a, int rowStride, int colStride, float* b, float* c,
         float* rowInit = null)
     {
+        if (UseNarrowProducts)
+        {
+            MultiplyRows256(m, n, k, a, rowStride, colStride, b, c, rowInit);
+            return;
+        }
         const int lanes = 16;
         int i = 0;
         for (; i + 4 <= m; i += 4)
@@ -124,6 +130,11 @@ public static unsafe partial class Conv2dKernel
     /// </summary>
     internal static void MultiplyTransposed(int m, int n, int k, float* a, float* b, float* c, bool accumulate)
     {
+        if (UseNarrowProducts)
+        {
+            MultiplyTransposed256(m, n, k, a, b, c, accumulate);
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             float* ai = a + (long)i * k;
@@ -173,6 +184,11 @@ public static unsafe partial class Conv2dKernel
     /// </summary>
     internal static void AccumulateLanes(int m, int n, int k, float* a, float* b, float* acc)
     {
+        if (UseNarrowProducts)
+        {
+            AccumulateLanes256(m, n, k, a, b, acc);
+            return;
+        }
         int i = 0;
         for (; i + 2 <= m; i += 2)
         {
@@ -246,6 +262,11 @@ public static unsafe partial class Conv2dKernel
     /// <summary>Sums each group of 16 lanes written by <see cref="AccumulateLanes"/>, in place: acc[e] = Σ_l acc[16e + l].</summary>
     internal static void ReduceLanes(int count, float* acc)
     {
+        if (UseNarrowProducts)
+        {
+            ReduceLanes256(count, acc);
+            return;
+        }
         // Element e reads 16e … 16e+15 ≥ e, which no earlier element has overwritten.
         for (int e = 0; e < count; e++) acc[e] = Vector512.Sum(Vector512.Load(acc + 16L * e));
     }
@@ -254,7 +275,7 @@ public static unsafe partial class Conv2dKernel
     private static void Store(float* target, float value, bool accumulate) => *target = accumulate ? *target + value : value;
 
     /// <summary>Whether the register-blocked products above run on this machine (else <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)">Gemm.Sgemm</see>).</summary>
-    private static bool UseDirectProducts => Vector512.IsHardwareAccelerated;
+    private static bool UseDirectProducts => Vector512.IsHardwareAccelerated || UseNarrowProducts;
 
     /// <summary>Whether the weight gradient keeps 16 lane sums per weight across a chunk (k = the column stride,
     /// a multiple of 16 whenever im2col pads it; a pointwise convolution's H'·W' only when it is one).</summary>

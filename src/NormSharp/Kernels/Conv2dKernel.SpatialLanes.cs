@@ -62,6 +62,11 @@ public static unsafe partial class Conv2dKernel
     /// <summary>y_n = conv(x_n, W) + b for one image: 6 output channels × 32 columns of one row at a time.</summary>
     private static void ForwardSpatialLanes(in Conv2dGeometry g, float* image, float* packed, float* bias, float* outImage, float* scratch)
     {
+        if (UseNarrowProducts)
+        {
+            ForwardSpatialLanesNarrow(g, image, packed, bias, outImage, scratch);
+            return;
+        }
         float* xs = SpatialPaddedImage(g, image, scratch);
         float* spill = scratch + SpatialLanesScratch(g) - SpatialChannels * 32;
         int ws = SpatialRowStride(g), planeStride = (g.Height + 2 * g.Padding) * ws;
@@ -137,6 +142,11 @@ public static unsafe partial class Conv2dKernel
     /// <summary>Adds one image's weight gradient as 16 lane sums per weight: acc[(o·C·k·k + p)·16 + l].</summary>
     private static void WeightGradientSpatialLanes(in Conv2dGeometry g, float* image, float* gradOutImage, float* acc, float* scratch)
     {
+        if (UseNarrowProducts)
+        {
+            WeightGradientSpatialLanesNarrow(g, image, gradOutImage, acc, scratch);
+            return;
+        }
         float* xs = SpatialPaddedImage(g, image, scratch);
         int ws = SpatialRowStride(g), planeStride = (g.Height + 2 * g.Padding) * ws, k = g.KernelSize, taps = k * k;
         int outH = g.OutHeight, outW = g.OutWidth, ld = SpatialOutStride(g), rows = g.ColumnRows;

@@ -6,7 +6,8 @@ namespace NormSharp.Kernels;
 /// Fast 2-d convolution over NCHW input (forward, gradient with respect to the input, gradient with respect
 /// to the weights and bias), by im2col and a matrix product one image at a time: register-blocked
 /// <see cref="System.Runtime.Intrinsics.Vector512"/> products where AVX-512 is available
-/// (Conv2dKernel.Products.cs), <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)">Gemm.Sgemm</see> elsewhere. Checked against <see cref="Conv2dReference"/>.
+/// (Conv2dKernel.Products.cs), their <see cref="System.Runtime.Intrinsics.Vector256"/> forms where only AVX2 and FMA
+/// are (the *256.cs files), <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)">Gemm.Sgemm</see> elsewhere. Checked against <see cref="Conv2dReference"/>.
 /// </summary>
 /// <remarks>
 /// <para>Per image, the im2col matrix col[C·k·k, H'·W'] is ~78 KB for LeNet's layers and stays in L2, where

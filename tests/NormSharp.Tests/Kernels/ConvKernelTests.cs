@@ -64,6 +64,14 @@ public class ConvKernelTests
     [InlineData(4, 5, 6, 7, 16, 1, 1, 1)]    // 1×1 kernel with padding: not pointwise, channel lanes
     [InlineData(2, 1, 4, 4, 16, 4, 1, 0)]    // one input channel, 16 taps: two full tap blocks
     [InlineData(2, 2, 20, 40, 5, 3, 1, 1)]   // output columns in the vector lanes, rows of 40: two 32-column blocks per row
+    // Remainders of the 8-lane (AVX2) blocks, where Vector512 is not accelerated:
+    [InlineData(3, 2, 12, 12, 7, 3, 1, 1)]   // spatial lanes: rows of 12 (one short 16-column block), 6 + 1 channels, 9 taps (5 + 4)
+    [InlineData(2, 1, 17, 33, 5, 4, 1, 2)]   // spatial lanes: rows of 34 (16 + 16 + 2), 16 taps (5 + 5 + 5 + 1), 2 + 2 + 1 channels
+    [InlineData(3, 3, 5, 5, 16, 2, 1, 0)]    // channel lanes: 16 positions, 12 taps (8, then a block whose second pass of 4 runs alone)
+    [InlineData(2, 6, 4, 5, 16, 1, 1, 1)]    // channel lanes: 42 positions (5 × 8 + 2), 6 taps (a short second pass of 2)
+    [InlineData(2, 3, 9, 13, 5, 3, 2, 1)]    // stride 2: im2col products over 5 rows (4 + 1), strided col2im
+    [InlineData(3, 3, 13, 9, 5, 3, 1, 1)]    // stride 1, rows of 9 < 12: im2col products, col2im over 8 + 1 lanes
+    [InlineData(2, 5, 3, 5, 6, 1, 1, 0)]     // pointwise, 15 positions: an 8-lane product tail, then scalar columns
     public void MatchesReferenceOnNamedShapes(int n, int c, int h, int w, int o, int k, int s, int p)
     {
         foreach (int threads in (int[])[1, 2])
@@ -71,17 +79,19 @@ public class ConvKernelTests
                 CheckAgainstReference(new Conv2dGeometry(n, c, h, w, o, k, s, p), new Rng(5), withBias: true));
     }
 
-    [Fact]
-    public void RepeatedRunsAreBitIdentical() => KernelSerialCollection.WithThreads(2, () =>
+    [Theory]
+    [InlineData(32, 6, 12, 12, 16, 5, 0)]  // LeNet conv2: channel lanes
+    [InlineData(32, 1, 28, 28, 6, 5, 2)]   // d2l LeNet conv1: spatial lanes
+    public void RepeatedRunsAreBitIdentical(int n, int c, int h, int w, int o, int k, int p) => KernelSerialCollection.WithThreads(2, () =>
     {
-        var g = new Conv2dGeometry(32, 6, 12, 12, 16, 5);
+        var g = new Conv2dGeometry(n, c, h, w, o, k, 1, p);
         var rng = new Rng(9);
-        float[] x = Approx.Random(rng, g.InputSize), wt = Approx.Random(rng, g.WeightSize), b = Approx.Random(rng, 16);
+        float[] x = Approx.Random(rng, g.InputSize), wt = Approx.Random(rng, g.WeightSize), b = Approx.Random(rng, o);
         float[] dy = Approx.Random(rng, g.OutputSize);
         (float[] Y, float[] Dx, float[] Dw, float[] Db) Run()
         {
             var ws = new float[Conv2dKernel.WorkspaceSize(g)];
-            float[] y = new float[g.OutputSize], dx = new float[g.InputSize], dw = new float[g.WeightSize], db = new float[16];
+            float[] y = new float[g.OutputSize], dx = new float[g.InputSize], dw = new float[g.WeightSize], db = new float[o];
             Conv2dKernel.Forward(g, x, wt, b, y, ws);
             Conv2dKernel.BackwardData(g, dy, wt, dx, ws);
             Conv2dKernel.BackwardWeights(g, x, dy, dw, db, ws);
