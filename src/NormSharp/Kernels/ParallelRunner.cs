@@ -126,6 +126,37 @@ public static class ParallelRunner
         body.Execute(0, 1, PartyBarrier.Single);
     }
 
+    /// <summary>
+    /// Bytes allocated so far by the calling thread and by every worker of the pool, summed; null when the pool could not
+    /// run a party on each of them at once (a busy pool, a call from inside a chunk). For tests that assert a steady state
+    /// allocates nothing: <see cref="GC.GetTotalAllocatedBytes(bool)"/> also counts the test host's and the runtime's own
+    /// threads (one of them allocated 168 bytes in every 50 ms window of an inference test on Zen 3), and
+    /// <see cref="GC.GetAllocatedBytesForCurrentThread"/> misses the workers. Allocates nothing itself after its first call
+    /// at a thread count.
+    /// </summary>
+    internal static long? AllocatedBytesOfKernelThreads()
+    {
+        int parties = s_threads;
+        long[] counts = s_allocationCounts is { } cached && cached.Length == parties ? cached : s_allocationCounts = new long[parties];
+        counts.AsSpan().Fill(-1);
+        Together(parties, new AllocationCount(counts));
+        long sum = 0;
+        foreach (long c in counts)
+        {
+            if (c < 0) return null;
+            sum += c;
+        }
+        return sum;
+    }
+
+    private static long[]? s_allocationCounts;
+
+    /// <summary>Each party's thread's allocation counter (party 0 the caller, each other party its own worker).</summary>
+    private readonly struct AllocationCount(long[] counts) : IPartyBody
+    {
+        public void Execute(int party, int parties, PartyBarrier barrier) => counts[party] = GC.GetAllocatedBytesForCurrentThread();
+    }
+
     /// <summary>Number of chunks for <paramref name="work"/> units when each chunk should hold at least
     /// <paramref name="grain"/> units: 1 for small work, otherwise a small multiple of <see cref="Threads"/>.</summary>
     public static int ChunksFor(long work, long grain)
