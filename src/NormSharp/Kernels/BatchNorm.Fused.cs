@@ -337,21 +337,10 @@ public static unsafe partial class BatchNorm
         }
 
         /// <summary>y = f(x·α + shift) over columns [c0, c1): the activation on each result vector before its store
-        /// (AVX-512 strips), or after the 8-lane loops over the strip's rows, still in L2 (64 columns of 500 rows are 128 KB).</summary>
+        /// (AVX-512 or AVX2 strips), or after the plain loops over the strip's rows, still in L2 (64 columns of 500 rows are 128 KB).</summary>
         private void ApplyStrip<TAct>(int c0, int c1, TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (int c = c0; c < c1; c += StripWidth)
-                    StripAffine(_x, null, _y, _shape.N, _shape.Channels, c, Math.Min(StripWidth, c1 - c), _alpha, null, _shift, activation);
-                return;
-            }
-            if (Strips256) // the same with 32-column AVX2 strips (BatchNorm.FusedStrips256.cs)
-            {
-                for (int c = c0; c < c1; c += StripWidth256)
-                    StripAffine256(_x, null, _y, _shape.N, _shape.Channels, c, Math.Min(StripWidth256, c1 - c), _alpha, null, _shift, activation);
-                return;
-            }
+            if (TryStripAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift, activation)) return;
             FusedRowAffine(_x, null, _y, _shape.N, _shape.Channels, c0, c1, _alpha, null, _shift);
             if (_activation == FusedActivation.None) return;
             for (long r = 0, offset = c0; r < _shape.N; r++, offset += _shape.Channels)

@@ -243,20 +243,25 @@ public static unsafe partial class BatchNorm
         }
     }
 
+    /// <summary>The strip form of <see cref="FusedRowAffine"/> (without v, <paramref name="activation"/> on each result vector
+    /// before its store): strips of 64 columns with AVX-512 (BatchNorm.FusedStrips.cs), of 32 with AVX2 and FMA
+    /// (BatchNorm.FusedStrips256.cs), the last one masked. False, having written nothing, where neither runs.</summary>
+    private static bool TryStripAffine<TAct>(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift,
+        TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
+    {
+        if (Vector512.IsHardwareAccelerated)
+            for (int c = c0; c < c1; c += StripWidth) StripAffine(u, v, output, n, channels, c, Math.Min(StripWidth, c1 - c), a, b, shift, activation);
+        else if (Strips256)
+            for (int c = c0; c < c1; c += StripWidth256) StripAffine256(u, v, output, n, channels, c, Math.Min(StripWidth256, c1 - c), a, b, shift, activation);
+        else return false;
+        return true;
+    }
+
     /// <summary>out[r, c] = u·a[c] + shift[c] (+ v·b[c] when v is given) over columns [c0, c1) of every row,
     /// with the same fused multiply-adds as <see cref="Apply"/> and <see cref="BackwardApply"/>.</summary>
     private static void FusedRowAffine(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift)
     {
-        if (Vector512.IsHardwareAccelerated) // strips of 64 columns, the last one masked (BatchNorm.FusedStrips.cs)
-        {
-            for (int c = c0; c < c1; c += StripWidth) StripAffine(u, v, output, n, channels, c, Math.Min(StripWidth, c1 - c), a, b, shift, default(NoActivation));
-            return;
-        }
-        if (Strips256) // strips of 32 columns, the last one masked (BatchNorm.FusedStrips256.cs)
-        {
-            for (int c = c0; c < c1; c += StripWidth256) StripAffine256(u, v, output, n, channels, c, Math.Min(StripWidth256, c1 - c), a, b, shift, default(NoActivation));
-            return;
-        }
+        if (TryStripAffine(u, v, output, n, channels, c0, c1, a, b, shift, default(NoActivation))) return;
         for (int r = 0; r < n; r++)
         {
             long offset = (long)r * channels;
