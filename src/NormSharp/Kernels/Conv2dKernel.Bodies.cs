@@ -173,7 +173,7 @@ public static unsafe partial class Conv2dKernel
     private static void CopyPlanes(int planes, int cols, float* src, int ldSrc, float* dst, int ldDst)
     {
         for (int o = 0; o < planes; o++)
-            new ReadOnlySpan<float>(src + (long)o * ldSrc, cols).CopyTo(new Span<float>(dst + (long)o * ldDst, cols));
+            CopyShort(src + (long)o * ldSrc, dst + (long)o * ldDst, cols);
     }
 
     /// <summary>Copies planes [planes, cols] into stride-<paramref name="ld"/> rows with zeros after each plane.</summary>
@@ -182,7 +182,7 @@ public static unsafe partial class Conv2dKernel
         for (int o = 0; o < planes; o++)
         {
             float* row = dst + (long)o * ld;
-            new ReadOnlySpan<float>(src + (long)o * cols, cols).CopyTo(new Span<float>(row, cols));
+            CopyShort(src + (long)o * cols, row, cols);
             for (int j = cols; j < ld; j++) row[j] = 0;
         }
     }

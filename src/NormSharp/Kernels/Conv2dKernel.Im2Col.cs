@@ -150,8 +150,7 @@ public static unsafe partial class Conv2dKernel
         new Span<float>(destination, PaddedCopySize(g, rowStride)).Clear();
         for (int c = 0; c < g.InChannels; c++)
             for (int i = 0; i < h; i++)
-                new ReadOnlySpan<float>(image + ((long)c * h + i) * w, w)
-                    .CopyTo(new Span<float>(destination + ((long)c * hp + i + p) * rowStride + p, w));
+                CopyShort(image + ((long)c * h + i) * w, destination + ((long)c * hp + i + p) * rowStride + p, w);
         return destination;
     }
 
@@ -176,6 +175,13 @@ public static unsafe partial class Conv2dKernel
             return;
         }
         for (int j = 0; j < n; j++) dst[j] = src[j];
+    }
+
+    /// <summary>dst[0 … n) = src[0 … n) and dst[n … width) = 0, for <paramref name="width"/> a multiple of 8 (≥ n).</summary>
+    private static void CopyShortZeroPadded(float* src, int n, float* dst, int width)
+    {
+        for (int j = 0; j < width; j += 8) Vector256<float>.Zero.Store(dst + j);
+        CopyShort(src, dst, n);
     }
 
     /// <summary>dst[0 … n) += src[0 … n), 8 lanes at a time.</summary>

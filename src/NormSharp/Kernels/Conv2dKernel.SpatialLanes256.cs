@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormSharp.Kernels;
 
@@ -79,10 +80,22 @@ public static unsafe partial class Conv2dKernel
         for (int r = 0; r < channels; r++)
         {
             float* row = y + (long)r * planeSize;
-            if (columns == 16) { Vector256.Load(acc + 16 * r).Store(row); Vector256.Load(acc + 16 * r + 8).Store(row + 8); }
-            else new ReadOnlySpan<float>(acc + 16 * r, columns).CopyTo(new Span<float>(row, columns));
+            // Masked stores for a short row, as StoreRow (SpatialLanes.cs) and for the same reason.
+            var low = Vector256.Load(acc + 16 * r);
+            if (columns >= 8)
+            {
+                low.Store(row);
+                var high = Vector256.Load(acc + 16 * r + 8);
+                if (columns == 16) high.Store(row + 8);
+                else Avx.MaskStore(row + 8, FirstLanes256(columns - 8), high);
+            }
+            else Avx.MaskStore(row, FirstLanes256(columns), low);
         }
     }
+
+    /// <summary>A mask of the first <paramref name="count"/> (0 … 8) float lanes.</summary>
+    private static Vector256<float> FirstLanes256(int count) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
     /// <summary><see cref="WeightGradientSpatialLanes"/> with 8 lane sums per weight (in the first 8 of its 16 slots).</summary>
     private static void WeightGradientSpatialLanesNarrow(in Conv2dGeometry g, float* image, float* gradOutImage, float* acc, float* scratch)
@@ -95,9 +108,7 @@ public static unsafe partial class Conv2dKernel
         for (int o = 0; o < g.OutChannels; o++)
             for (int i = 0; i < outH; i++)
             {
-                float* dst = dyPad + ((long)o * outH + i) * ld;
-                new ReadOnlySpan<float>(gradOutImage + ((long)o * outH + i) * outW, outW).CopyTo(new Span<float>(dst, outW));
-                new Span<float>(dst + outW, ld - outW).Clear();
+                CopyShortZeroPadded(gradOutImage + ((long)o * outH + i) * outW, outW, dyPad + ((long)o * outH + i) * ld, ld);
             }
         // Only whole 8-column pieces that hold a real column: the all-zero rest of a 32-column row adds nothing.
         int span = (outW + 7) & ~7;
