@@ -75,6 +75,19 @@ public static partial class Activations
         else if (activation == FusedActivation.Sigmoid) UnarySerial(span, span, new SigmoidOp());
     }
 
+    /// <summary>grad = f′ · grad with f′ read from the output <paramref name="y"/>, on the calling thread, for a gradient
+    /// still in cache (the average pooling's backward with the activation before it fused in): the bits of
+    /// <see cref="ReluBackward"/> and <see cref="SigmoidBackward"/>, element by element.</summary>
+    internal static unsafe void DerivativeInPlace(FusedActivation activation, float* y, float* grad, int length)
+    {
+        var ys = new ReadOnlySpan<float>(y, length);
+        var gs = new Span<float>(grad, length);
+        if (activation == FusedActivation.Relu) BinarySerial(ys, gs, gs, new ReluBackwardOp());
+        else if (activation == FusedActivation.Sigmoid) BinarySerial(ys, gs, gs, new SigmoidBackwardOp());
+        else if (activation != FusedActivation.None)
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "not a fused activation");
+    }
+
     /// <inheritdoc cref="ActivationReference.Tanh"/>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {

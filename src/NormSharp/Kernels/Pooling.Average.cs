@@ -53,7 +53,11 @@ public static unsafe partial class Pooling
     }
 
     /// <summary>Spreads each output gradient evenly (÷ k·k) over its window, for the planes of one chunk.</summary>
-    private readonly struct AvgBackwardBody(Pool2dGeometry g, int chunks, float* dy, float* dx) : IChunkBody
+    /// <summary>Planes per block of the fused activation backward: about 16 KB of dx, still in L1 when f′ is applied.</summary>
+    private static int DerivativeBlockPlanes(in Pool2dGeometry g) => Math.Max(1, 4096 / g.InputPlaneSize);
+
+    private readonly struct AvgBackwardBody(Pool2dGeometry g, int chunks, float* dy, float* dx, FusedActivation activation, float* y)
+        : IChunkBody
     {
         public void Execute(int chunk)
         {
@@ -65,38 +69,59 @@ public static unsafe partial class Pooling
                 new Span<float>(dx + (long)start * g.InputPlaneSize, (end - start) * g.InputPlaneSize).Clear();
             if (IsTwoByTwo(g) && Avx512F.IsSupported && g.Height % 2 == 0)
             {
-                SpreadTwoByTwoPlane512(dy + (long)start * g.OutputPlaneSize, dx + (long)start * g.InputPlaneSize, width,
-                    (end - start) * g.OutHeight, g.OutWidth, scale);
+                int block = activation == FusedActivation.None ? end - start : DerivativeBlockPlanes(g);
+                for (int first = start; first < end; first += block)
+                {
+                    int planes = Math.Min(block, end - first);
+                    SpreadTwoByTwoPlane512(dy + (long)first * g.OutputPlaneSize, dx + (long)first * g.InputPlaneSize, width,
+                        planes * g.OutHeight, g.OutWidth, scale);
+                    ApplyDerivative(first, planes);
+                }
                 return;
             }
             for (int plane = start; plane < end; plane++)
             {
-                float* target = dx + (long)plane * g.InputPlaneSize;
-                float* grad = dy + (long)plane * g.OutputPlaneSize;
-                if (IsTwoByTwo(g))
+                SpreadPlane(plane, k, s, p, width, scale);
+                ApplyDerivative(plane, 1);
+            }
+        }
+
+        /// <summary>One plane's dx from its dy (its part of dx cleared before, where windows do not tile it).</summary>
+        private void SpreadPlane(int plane, int k, int s, int p, int width, float scale)
+        {
+            float* target = dx + (long)plane * g.InputPlaneSize;
+            float* grad = dy + (long)plane * g.OutputPlaneSize;
+            if (IsTwoByTwo(g))
+            {
+                // Windows do not overlap: each covered element receives exactly one share.
+                if (Avx512F.IsSupported)
                 {
-                    // Windows do not overlap: each covered element receives exactly one share.
-                    if (Avx512F.IsSupported)
-                    {
-                        SpreadTwoByTwoPlane512(grad, target, width, g.OutHeight, g.OutWidth, scale);
-                        continue;
-                    }
-                    for (int i = 0; i < g.OutHeight; i++)
-                        SpreadTwoByTwoRow(grad + i * g.OutWidth, target + 2 * i * width, target + (2 * i + 1) * width, g.OutWidth, scale);
-                    continue;
+                    SpreadTwoByTwoPlane512(grad, target, width, g.OutHeight, g.OutWidth, scale);
+                    return;
                 }
                 for (int i = 0; i < g.OutHeight; i++)
+                    SpreadTwoByTwoRow(grad + i * g.OutWidth, target + 2 * i * width, target + (2 * i + 1) * width, g.OutWidth, scale);
+                return;
+            }
+            for (int i = 0; i < g.OutHeight; i++)
+            {
+                Clip(i * s - p, k, g.Height, out int h0, out int h1);
+                for (int j = 0; j < g.OutWidth; j++)
                 {
-                    Clip(i * s - p, k, g.Height, out int h0, out int h1);
-                    for (int j = 0; j < g.OutWidth; j++)
-                    {
-                        Clip(j * s - p, k, width, out int w0, out int w1);
-                        float share = grad[i * g.OutWidth + j] * scale;
-                        for (int h = h0; h < h1; h++)
-                            for (int w = w0; w < w1; w++) target[h * width + w] += share;
-                    }
+                    Clip(j * s - p, k, width, out int w0, out int w1);
+                    float share = grad[i * g.OutWidth + j] * scale;
+                    for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++) target[h * width + w] += share;
                 }
             }
+        }
+
+        /// <summary>dx = f′(y) ⊙ dx over planes [first, first + count), when an activation is fused in.</summary>
+        private void ApplyDerivative(int first, int count)
+        {
+            if (activation == FusedActivation.None) return;
+            long offset = (long)first * g.InputPlaneSize;
+            Activations.DerivativeInPlace(activation, y + offset, dx + offset, count * g.InputPlaneSize);
         }
     }
 

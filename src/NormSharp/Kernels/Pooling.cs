@@ -50,13 +50,26 @@ public static unsafe partial class Pooling
     }
 
     /// <summary>dx[h,w] = Σ over the windows covering (h, w) of dy/(k·k); <paramref name="gradInput"/> is overwritten.</summary>
-    public static void AvgBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+    public static void AvgBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput) =>
+        AvgBackward(g, gradOutput, gradInput, FusedActivation.None, default);
+
+    /// <summary>
+    /// <see cref="AvgBackward(in Pool2dGeometry, ReadOnlySpan{float}, Span{float})"/> followed by the backward of the
+    /// activation before the pooling: gradInput = f′(y) ⊙ dx, f′ read from the activation's output
+    /// <paramref name="activationOutput"/> (the pooling's input), a block of planes at a time while the block is in L1.
+    /// The same bits as the two backward passes one after the other (<see cref="Activations.SigmoidBackward"/>,
+    /// <see cref="Activations.ReluBackward"/>), without writing dx to memory and reading it back.
+    /// </summary>
+    public static void AvgBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput,
+        FusedActivation activation, ReadOnlySpan<float> activationOutput)
     {
         CheckSizes(g, gradInput.Length, gradOutput.Length, g.OutputSize);
-        fixed (float* dy = gradOutput, dx = gradInput)
+        if (activation != FusedActivation.None && activationOutput.Length != g.InputSize)
+            throw new ArgumentException($"activation output has {activationOutput.Length} elements, {g} needs {g.InputSize}", nameof(activationOutput));
+        fixed (float* dy = gradOutput, dx = gradInput, y = activationOutput)
         {
             int chunks = ChunkCount(g);
-            ParallelRunner.For(chunks, new AvgBackwardBody(g, chunks, dy, dx));
+            ParallelRunner.For(chunks, new AvgBackwardBody(g, chunks, dy, dx, activation, y));
         }
     }
 

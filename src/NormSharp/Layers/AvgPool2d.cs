@@ -27,4 +27,15 @@ public sealed class AvgPool2d : Pool2dModule
         Pooling.AvgBackward(_geometry, gradOutput.Span, dx.Span);
         return dx;
     }
+
+    /// <summary>This layer's backward and then that of <paramref name="activation"/>, the layer before it, in one pass
+    /// (<see cref="Sequential"/>'s activation → average pooling fusion, LeNet's sigmoid → pool): returns the
+    /// activation's input gradient, the same bits as the two <see cref="Backward"/> calls, in this layer's buffer.</summary>
+    internal Tensor BackwardThroughActivation(Tensor gradOutput, ActivationModule activation)
+    {
+        var dx = PrepareBackward(gradOutput);
+        var y = activation.OutputForFusedBackward(_inputShape);
+        Pooling.AvgBackward(_geometry, gradOutput.Span, dx.Span, activation.FusedForm, y.Span);
+        return dx;
+    }
 }

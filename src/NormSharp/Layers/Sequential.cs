@@ -55,12 +55,22 @@ public sealed class Sequential : Module
         return x;
     }
 
+    /// <summary>Runs the layers' backward passes in reverse. An <see cref="AvgPool2d"/> after a ReLU or a
+    /// <see cref="Sigmoid"/> (LeNet's sigmoid → pool) runs both backward passes as one: the pooling's spread gradient
+    /// gets the activation's derivative while it is in cache, the same bits without the pass over memory between.</summary>
     public override Tensor Backward(Tensor gradOutput)
     {
         // Only the first layer may skip its input gradient, and only when this container may.
         for (int i = _layers.Count - 1; i >= 0; i--)
         {
             if (i == 0) _layers[0].NeedsInputGradient = NeedsInputGradient;
+            if (_layers[i] is AvgPool2d pool && i >= 1 && _layers[i - 1] is ActivationModule { FusedForm: not Kernels.FusedActivation.None } activation
+                && (i > 1 || NeedsInputGradient))
+            {
+                gradOutput = pool.BackwardThroughActivation(gradOutput, activation);
+                i--;
+                continue;
+            }
             gradOutput = _layers[i].Backward(gradOutput);
         }
         return gradOutput;

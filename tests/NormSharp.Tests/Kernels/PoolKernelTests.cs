@@ -102,4 +102,42 @@ public class PoolKernelTests
         PoolingReference.AvgBackward(g, dy, dxRef);
         Approx.Equal(dxRef, dx, $"avg dx of {g}");
     }
+
+    /// <summary>The average pooling's backward with the activation before it fused in gives the bits of the two passes one
+    /// after the other: LeNet's 2×2 windows over even planes (blocks of planes), odd planes (cleared first), overlapping
+    /// windows (the plane-by-plane path), planes of 28 × 28 in blocks of five.</summary>
+    [Theory]
+    [InlineData(1, 2, 3, 28, 28, 2, 2, 0)]
+    [InlineData(2, 9, 6, 10, 10, 2, 2, 0)]
+    [InlineData(1, 3, 2, 7, 9, 2, 2, 0)]
+    [InlineData(2, 2, 3, 9, 8, 3, 2, 1)]
+    [InlineData(2, 40, 1, 4, 4, 2, 2, 0)]
+    public void FusedActivationBackwardGivesTheBitsOfTheTwoPasses(int threads, int n, int c, int h, int w, int k, int s, int p) =>
+        KernelSerialCollection.WithThreads(threads, () =>
+        {
+            var g = new Pool2dGeometry(n, c, h, w, k, s, p);
+            var rng = new Rng(41);
+            float[] z = Approx.Random(rng, g.InputSize), dy = Approx.Random(rng, g.OutputSize);
+            foreach (var activation in new[] { FusedActivation.Sigmoid, FusedActivation.Relu })
+            {
+                var y = new float[g.InputSize];
+                Activations.Apply(activation, z, y);
+                float[] spread = new float[g.InputSize], expected = new float[g.InputSize];
+                Pooling.AvgBackward(g, dy, spread);
+                if (activation == FusedActivation.Sigmoid) Activations.SigmoidBackward(y, spread, expected);
+                else Activations.ReluBackward(y, spread, expected);
+
+                var fused = Enumerable.Repeat(float.NaN, g.InputSize).ToArray();
+                Pooling.AvgBackward(g, dy, fused, activation, y);
+                Assert.Equal(expected, fused);
+            }
+        });
+
+    [Fact]
+    public void FusedActivationBackwardNamesAShortActivationOutput()
+    {
+        var g = new Pool2dGeometry(1, 1, 4, 4, 2, 2, 0);
+        var e = Assert.Throws<ArgumentException>(() => Pooling.AvgBackward(g, new float[4], new float[16], FusedActivation.Sigmoid, new float[15]));
+        Assert.Contains("activation output has 15 elements", e.Message);
+    }
 }

@@ -66,6 +66,19 @@ public abstract class ActivationModule : Module
         return dx;
     }
 
+    /// <summary>The output of the last <see cref="Forward"/>, for a following layer that runs this activation's backward
+    /// fused into its own (<see cref="AvgPool2d"/>): only activations with a <see cref="FusedForm"/> (no parameters,
+    /// derivative from the output alone), only after a forward whose output has <paramref name="shape"/>.</summary>
+    internal Tensor OutputForFusedBackward(int[] shape)
+    {
+        if (FusedForm == FusedActivation.None)
+            throw new InvalidOperationException($"{Describe()}: its backward needs its input, so it cannot be fused into the layer after");
+        var output = Output ?? throw new InvalidOperationException($"{Describe()}: Backward called before Forward");
+        if (!output.HasShape(shape))
+            throw new ArgumentException($"{Describe()}: output {output.ShapeString()} is not the next layer's input [{string.Join(", ", shape)}]");
+        return output;
+    }
+
     public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
 
     /// <summary>Called by <see cref="Forward"/> before <see cref="Apply"/>: checks the input's shape and
