@@ -54,6 +54,8 @@ internal static class BenchKernelsCommand
         BatchNormCase(r, rng, "bn1d-500x1024-fwdbwd", new BatchNorm1d(1024), [500, 1024]); // a multiple of 512: applied row by row
         BatchNormCase(r, rng, "bn2d-256x6x28x28-fwdbwd", new BatchNorm2d(6), [256, 6, 28, 28]);
         BatchNormCase(r, rng, "bn2d-256x6x24x24-fwdbwd", new BatchNorm2d(6), [256, 6, 24, 24]);
+        foreach (var (floorName, elements) in new[] { ("floor-bn1d-500x500-fwdbwd", 500 * 500), ("floor-bn2d-256x6x24x24-fwdbwd", 256 * 6 * 24 * 24) })
+            if (r.Wants(floorName)) BenchBatchNormFloor.Time(r.Time, floorName, elements);
         BatchNormPasses(r, rng, "bn1d-500x500", 500, 500, 1);
         BatchNormPasses(r, rng, "bn2d-256x6x28x28", 256, 6, 28 * 28);
         BatchNormPasses(r, rng, "bn2d-256x6x24x24", 256, 6, 24 * 24);

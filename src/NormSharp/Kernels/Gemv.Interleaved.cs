@@ -49,7 +49,7 @@ public static unsafe partial class Gemv
         {
             var body = new InterleavedRows(new Layout(m, n), pa, px, beta, py, ChunkCount((long)m * n));
             if (body.Chunks == 1) body.Execute(0);
-            else ParallelRunner.For(body.Chunks, body);
+            else ParallelRunner.ForPinned(body.Chunks, body); // each core keeps its rows of the weights in L2
         }
     }
 

@@ -110,8 +110,31 @@ public static class ParallelRunner
     }
 
     /// <summary>
+    /// Runs chunks 0 … <paramref name="chunkCount"/>−1 (at most <see cref="Threads"/>) with chunk i on the same thread at
+    /// every call (<see cref="Together"/>'s party i: chunk 0 on the caller, chunk i on worker i − 1), so that data a chunk
+    /// reads at each call (a weight matrix's rows) stays in that core's L2. For does not pin: the first free thread takes
+    /// the next chunk. Falls back to the chunks one after another where Together runs a single party.
+    /// </summary>
+    public static void ForPinned<TBody>(int chunkCount, in TBody body) where TBody : struct, IChunkBody
+    {
+        if (chunkCount <= 0) return;
+        if (chunkCount == 1 || chunkCount > s_threads) { For(chunkCount, body); return; }
+        Together(chunkCount, new PinnedChunks<TBody>(body, chunkCount));
+    }
+
+    /// <summary>Party i runs chunk i; a lone party (Together's fallback) runs them all.</summary>
+    private readonly struct PinnedChunks<TBody>(TBody body, int chunks) : IPartyBody where TBody : struct, IChunkBody
+    {
+        public void Execute(int party, int parties, PartyBarrier barrier)
+        {
+            if (parties == chunks) body.Execute(party);
+            else for (int c = 0; c < chunks; c++) body.Execute(c);
+        }
+    }
+
+    /// <summary>
     /// Runs the <paramref name="parties"/> parties of <paramref name="body"/> at once, party 0 on the calling thread and
-    /// each other party on its own worker, so that they can meet at the barrier and each party keeps its data in its
+    /// party i on worker i − 1 at every call, so that they can meet at the barrier and each party keeps its data in its
     /// core's cache from one call to the next. When that cannot be had (one thread, a busy pool, a call from inside a
     /// chunk, more parties than threads) it runs one party: the body must then do all the work itself, and compute
     /// the same result.
@@ -259,7 +282,8 @@ public static class ParallelRunner
             _barriers = new PartyBarrier?[workers + 2];
             for (int i = 0; i < workers; i++)
             {
-                _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"normsharp-worker-{i}" };
+                int worker = i;
+                _threads[i] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"normsharp-worker-{i}" };
                 _threads[i].Start();
             }
         }
@@ -273,7 +297,7 @@ public static class ParallelRunner
                 Publish(Slot<TBody>.Run, chunkCount, oneEach: false);
 
                 t_isWorker = true; // a kernel called from inside a chunk runs serially
-                try { RunChunks(); }
+                try { RunChunks(-1); }
                 finally { t_isWorker = false; }
 
                 var failure = AwaitWorkers();
@@ -343,25 +367,37 @@ public static class ParallelRunner
             return _failure;
         }
 
-        private void RunChunks()
+        /// <summary>Runs chunks of the loop in flight: the next free ones (the caller, <paramref name="worker"/> −1, and
+        /// workers of a plain loop), or for a cooperative loop worker w's own party w + 1, so that party i runs on the same
+        /// thread at every call and keeps its data in that core's caches.</summary>
+        private void RunChunks(int worker)
         {
             var work = _work!;
             int count = _chunkCount;
+            if (_oneEach)
+            {
+                if (worker >= 0 && worker + 1 < count) RunChunk(work, worker + 1);
+                return;
+            }
             while (true)
             {
                 int chunk = Interlocked.Increment(ref _nextChunk) - 1;
                 if (chunk >= count) return;
-                try { work(chunk); }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref _failure, e, null);
-                    if (_oneEach) _activeBarrier?.Break(); // the parties waiting for this one stop waiting
-                }
-                if (_oneEach) return; // a cooperative party holds its thread until the loop ends
+                RunChunk(work, chunk);
             }
         }
 
-        private void WorkerLoop()
+        private void RunChunk(Action<int> work, int chunk)
+        {
+            try { work(chunk); }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                if (_oneEach) _activeBarrier?.Break(); // the parties waiting for this one stop waiting
+            }
+        }
+
+        private void WorkerLoop(int worker)
         {
             t_isWorker = true;
             // The pool's first generation is 0. Reading _generation here instead would let a worker that starts
@@ -384,7 +420,7 @@ public static class ParallelRunner
                 }
                 if (_disposed) return;
                 seen = Volatile.Read(ref _generation);
-                RunChunks();
+                RunChunks(worker);
                 Interlocked.Decrement(ref _pending);
             }
         }
