@@ -18,7 +18,7 @@ public static unsafe partial class BatchNorm
         ReadOnlySpan<float> mean, Span<double> sumDy, Span<double> sumDyXmu)
     {
         if (!BeginBackwardReduce(x, dy, n, channels, spatial, mean, sumDy, sumDyXmu)) return;
-        int blockRows = BlockRows(n, channels, spatial);
+        int blockRows = DoubleBlockRows(n, channels, spatial);
         int blocks = (n + blockRows - 1) / blockRows;
         double[] scratch = Scratch(2 * blocks * channels);
         fixed (float* px = x) fixed (float* pdy = dy) fixed (float* pm = mean)

@@ -81,6 +81,12 @@ public static unsafe partial class BatchNorm
                     ParallelRunner.Together(PlaneParties(shape), new PlanePartyForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, partials, activation));
                 return;
             }
+            if (UseRowParties(shape))
+            {
+                fixed (double* partials = Scratch(2 * channels * Blocks(shape)))
+                    ParallelRunner.Together(ParallelRunner.Threads, new RowPartyForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, partials, activation));
+                return;
+            }
             RunFused(shape, new FusedForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, activation));
         }
     }
@@ -116,6 +122,12 @@ public static unsafe partial class BatchNorm
             {
                 fixed (double* partials = Scratch(2 * channels * Blocks(shape)))
                     ParallelRunner.Together(PlaneParties(shape), new PlanePartyBackwardBody(shape, px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk, partials));
+                return;
+            }
+            if (UseRowParties(shape))
+            {
+                fixed (double* partials = Scratch(2 * channels * Blocks(shape)))
+                    ParallelRunner.Together(ParallelRunner.Threads, new RowPartyBackwardBody(shape, px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk, partials));
                 return;
             }
             RunFused(shape, new FusedBackwardBody(shape, px, pdy, pdx, pm, pi, pa, pg, pp, pb, pk));
@@ -231,7 +243,7 @@ public static unsafe partial class BatchNorm
             {
                 var (c0, c1) = _shape.Strip(strip);
                 if (_dy == null) FusedRowStatistics(_x, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _first, _second);
-                else FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _first, _second);
+                else FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _first, _second);
             }
         }
     }
@@ -403,7 +415,7 @@ public static unsafe partial class BatchNorm
             for (int strip = first; strip < end; strip++)
             {
                 var (c0, c1) = _shape.Strip(strip);
-                FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, c0, c1, _sumDy, _sumDyXmu);
+                FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _sumDy, _sumDyXmu);
                 Coefficients(c0, c1);
                 if (!byRows) FusedRowAffine(_dy, _x, _dx, _shape.N, _shape.Channels, c0, c1, _alpha, _b, _k);
             }

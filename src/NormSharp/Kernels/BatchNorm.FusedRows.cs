@@ -170,8 +170,41 @@ public static unsafe partial class BatchNorm
         }
     }
 
-    /// <summary>Σdy and Σ(x − mean)·dy of columns [c0, c1) over all rows, written to sumDy[c], sumDyXmu[c].</summary>
-    private static void FusedRowBackwardReduce(float* x, float* dy, float* mean, int n, int channels, int c0, int c1, double* sumDy, double* sumDyXmu)
+    /// <summary>Σdy and Σ(x − mean)·dy of columns [c0, c1) over all rows, written to sumDy[c], sumDyXmu[c]: each block of
+    /// <paramref name="blockRows"/> rows summed from zero (<see cref="BlockBackwardSums"/>), the blocks added in block
+    /// order, so that parties owning blocks (BatchNorm.FusedRowParties.cs) compute the same bits.</summary>
+    private static void FusedRowBackwardReduce(float* x, float* dy, float* mean, int n, int channels, int blockRows, int c0, int c1,
+        double* sumDy, double* sumDyXmu)
+    {
+        int width = c1 - c0;
+        new Span<double>(sumDy + c0, width).Clear();
+        new Span<double>(sumDyXmu + c0, width).Clear();
+        double[] scratch = Scratch(2 * width);
+        fixed (double* ps = scratch)
+        {
+            double* g = ps - c0, p = ps + width - c0; // indexed by absolute column
+            for (int r0 = 0; r0 < n; r0 += blockRows)
+            {
+                long offset = (long)r0 * channels;
+                BlockBackwardSums(x + offset, dy + offset, mean, Math.Min(blockRows, n - r0), channels, c0, c1, g, p);
+                AddBlockSums(c0, c1, g, p, sumDy, sumDyXmu);
+            }
+        }
+    }
+
+    /// <summary>sumDy[c] += g[c], sumDyXmu[c] += p[c] for c in [c0, c1): one block's sums, in block order.</summary>
+    private static void AddBlockSums(int c0, int c1, double* g, double* p, double* sumDy, double* sumDyXmu)
+    {
+        for (int c = c0; c < c1; c++)
+        {
+            sumDy[c] += g[c];
+            sumDyXmu[c] += p[c];
+        }
+    }
+
+    /// <summary>Σdy and Σ(x − mean)·dy of columns [c0, c1) over the <paramref name="n"/> rows at x and dy (one block),
+    /// from zero, written to sumDy[c], sumDyXmu[c].</summary>
+    private static void BlockBackwardSums(float* x, float* dy, float* mean, int n, int channels, int c0, int c1, double* sumDy, double* sumDyXmu)
     {
         new Span<double>(sumDy + c0, c1 - c0).Clear();
         new Span<double>(sumDyXmu + c0, c1 - c0).Clear();

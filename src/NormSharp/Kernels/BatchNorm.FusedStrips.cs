@@ -174,8 +174,9 @@ public static unsafe partial class BatchNorm
     private static bool AppliesByRows(int channels) => channels % 512 == 0 && (Vector512.IsHardwareAccelerated || Strips256);
 
     /// <summary>out[r, c] = activation(u·a[c] + shift[c]) (or v·b[c] + (u·a[c] + shift[c]) when v is given, no activation)
-    /// for columns [c0, c1) of every row, c1 − c0 a multiple of 16 (whole strips of a width that is a multiple of 512): the
-    /// same fused multiply-adds as <see cref="StripAffine"/>, a row at a time.</summary>
+    /// for columns [c0, c1) of every row, the row's last vector masked: the same fused multiply-adds as
+    /// <see cref="StripAffine"/>, a row at a time (whole strips of a width that is a multiple of 512, and the row
+    /// parties' own rows, BatchNorm.FusedRowParties.cs).</summary>
     private static void RowAffine<TAct>(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift,
         TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
     {
@@ -184,18 +185,23 @@ public static unsafe partial class BatchNorm
             RowAffine256(u, v, output, n, channels, c0, c1, a, b, shift, activation);
             return;
         }
-        Debug.Assert((c1 - c0) % Vector512<float>.Count == 0, "RowAffine runs whole vectors");
-        int width = c1 - c0;
+        int width = c1 - c0, whole = width & ~(Vector512<float>.Count - 1);
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width - whole)).AsSingle();
         a += c0; b += c0; shift += c0;
         for (long r = 0, offset = c0; r < n; r++, offset += channels)
         {
             float* ur = u + offset, vr = v + offset, o = output + offset;
-            for (int j = 0; j < width; j += Vector512<float>.Count)
+            int j = 0;
+            for (; j < whole; j += Vector512<float>.Count)
             {
                 var y = Vector512.FusedMultiplyAdd(Vector512.Load(ur + j), Vector512.Load(a + j), Vector512.Load(shift + j));
                 if (v == null) activation.Invoke(y).Store(o + j);
                 else Vector512.FusedMultiplyAdd(Vector512.Load(vr + j), Vector512.Load(b + j), y).Store(o + j);
             }
+            if (j == width) continue;
+            var t = Vector512.FusedMultiplyAdd(Lanes(ur + j, false, mask), Lanes(a + j, false, mask), Lanes(shift + j, false, mask));
+            if (v == null) StoreLanes(activation.Invoke(t), o + j, false, mask);
+            else StoreLanes(Vector512.FusedMultiplyAdd(Lanes(vr + j, false, mask), Lanes(b + j, false, mask), t), o + j, false, mask);
         }
     }
 

@@ -13,7 +13,7 @@ public static unsafe partial class BatchNorm
     public static void Statistics(ReadOnlySpan<float> x, int n, int channels, int spatial, Span<double> mean, Span<double> m2)
     {
         if (!BeginStatistics(x, n, channels, spatial, mean, m2)) return;
-        int blockRows = BlockRows(n, channels, spatial);
+        int blockRows = DoubleBlockRows(n, channels, spatial);
         int blocks = (n + blockRows - 1) / blockRows;
         double[] scratch = Scratch(2 * blocks * channels);
         fixed (float* px = x)

@@ -14,21 +14,23 @@ namespace NormSharp.Kernels;
 /// thread count. Reductions accumulate in double, with a per-block shift for the statistics (the first
 /// value of the block): never the naive E[x²] − E[x]² in float.</para>
 /// <para>Training layers use the float-run reductions instead (<see cref="TrainingStatistics"/>,
-/// <see cref="TrainingBackwardReduce"/>): same shift and block partition, but the sums inside a block run in
-/// float over short runs before being added in double (~1e-7 relative instead of double rounding, still
-/// thread-count independent), at float SIMD width. Plain [N, C] training BN (no hook between statistics and
-/// apply, such as SyncBN, Batch Renorm or precise-BN collection) runs the fused kernels
-/// (<see cref="ForwardTraining"/>, <see cref="BackwardTraining"/>): one dispatch per pass, each chunk a
-/// 64-column strip reduced, folded and applied while it is still in L1/L2; they compute bit for bit what the
-/// float-run reductions + fold + <see cref="Apply"/> compute. Planar batches run the same two kernels as
+/// <see cref="TrainingBackwardReduce"/>): the same per-block shift, but [N, C] blocks of 16ths of the rows (whole float
+/// runs, <see cref="BlockRows"/>), and the sums inside a block run in float over short runs before being added in double
+/// (~1e-7 relative instead of double rounding, still thread-count independent), at float SIMD width. Plain [N, C]
+/// training BN (no hook between statistics and apply, such as SyncBN, Batch Renorm or precise-BN collection) runs the
+/// fused kernels (<see cref="ForwardTraining"/>, <see cref="BackwardTraining"/>): one dispatch per pass, either as
+/// 64-column strips reduced, folded and applied while each is still in L1/L2, or, where a party's share of the tensors
+/// fits in its core's L2, as parties that own runs of rows (BatchNorm.FusedRowParties.cs); both compute bit for bit
+/// what the float-run reductions + fold + <see cref="Apply"/> compute. Planar batches run the same two kernels as
 /// parties that share out the samples and meet between reduction and apply (BatchNorm.FusedPlaneParties.cs); the
 /// separate planar reductions split over (channel, block) chunks.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
 {
-    /// <summary>Rows per reduction block in the [N, C] layout aim at this many elements (planar batches: a fixed
-    /// number of blocks of planes per channel, <see cref="PlaneBlocksPerChannel"/>).</summary>
-    private const int BlockElements = 65536;
+    /// <summary>Blocks of rows per column in the [N, C] layout, each a whole number of float runs (planar batches:
+    /// <see cref="PlaneBlocksPerChannel"/> blocks of planes per channel): enough that parties owning whole blocks share
+    /// the rows out evenly (BatchNorm.FusedRowParties.cs).</summary>
+    private const int RowBlocksPerColumn = 16;
 
     /// <summary>Below this many elements an element-wise pass runs on one thread (PyTorch's grain size).</summary>
     private const int Grain = 32768;
@@ -36,12 +38,27 @@ public static unsafe partial class BatchNorm
     /// <summary>Columns per chunk in the [N, C] layout (a multiple of every vector width).</summary>
     private const int ColumnsPerChunk = 64;
 
-    /// <summary>Reduction blocks of the leading dimension: a size that depends only on the shape.</summary>
+    /// <summary>Rows per reduction block of the double kernels (<see cref="Statistics"/>, <see cref="BackwardReduce"/>) in the
+    /// [N, C] layout aim at this many elements: few blocks, each long enough to amortise its merge.</summary>
+    private const int DoubleBlockElements = 65536;
+
+    /// <summary>Reduction blocks of the leading dimension for the double kernels: a size that depends only on the shape
+    /// (planar: <see cref="BlockRows"/>'s).</summary>
+    private static int DoubleBlockRows(int n, int channels, int spatial)
+    {
+        if (spatial > 1) return BlockRows(n, channels, spatial);
+        int rows = (int)Math.Max(1, DoubleBlockElements / Math.Max(1, channels));
+        return Math.Min(Math.Max(n, 1), rows);
+    }
+
+    /// <summary>Reduction blocks of the leading dimension for the fused (float-run) kernels: a size that depends only on
+    /// the shape.</summary>
     private static int BlockRows(int n, int channels, int spatial)
     {
         if (spatial > 1) return Math.Max(1, (n + PlaneBlocksPerChannel - 1) / PlaneBlocksPerChannel);
-        int rows = (int)Math.Max(1, BlockElements / Math.Max(1, channels));
-        return Math.Min(Math.Max(n, 1), rows);
+        int rows = (n + RowBlocksPerColumn - 1) / RowBlocksPerColumn;
+        rows = (rows + FloatRunRows - 1) / FloatRunRows * FloatRunRows;
+        return Math.Max(1, Math.Min(n, rows));
     }
 
     private static void CheckShape(int length, int n, int channels, int spatial, string name)

@@ -52,10 +52,11 @@ public static unsafe partial class Pooling
         }
     }
 
-    /// <summary>Spreads each output gradient evenly (÷ k·k) over its window, for the planes of one chunk.</summary>
     /// <summary>Planes per block of the fused activation backward: about 16 KB of dx, still in L1 when f′ is applied.</summary>
     private static int DerivativeBlockPlanes(in Pool2dGeometry g) => Math.Max(1, 4096 / g.InputPlaneSize);
 
+    /// <summary>Spreads each output gradient evenly (÷ k·k) over its window, for the planes of one chunk; with an
+    /// activation, then dx = f′(y) ⊙ dx for each block of planes as soon as it is complete.</summary>
     private readonly struct AvgBackwardBody(Pool2dGeometry g, int chunks, float* dy, float* dx, FusedActivation activation, float* y)
         : IChunkBody
     {

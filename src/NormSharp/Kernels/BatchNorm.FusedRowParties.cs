@@ -1,0 +1,115 @@
+using System.Runtime.Intrinsics;
+
+namespace NormSharp.Kernels;
+
+/// <summary>The fused [N, C] training kernels as parties that each own a run of rows (<see cref="ParallelRunner.Together"/>),
+/// where a party's share of the four tensors fits in its core's L2.</summary>
+/// <remarks>
+/// <para>A party sums its blocks of rows over all columns, the parties meet, each merges a share of the columns from
+/// every block in block order and folds them, they meet again, and each applies the affine map to its own rows. A
+/// party reads and writes only its own rows, at every call: x, y, dy and dx of [500, 500] are 0.5 MB each per party,
+/// which stay in a 2 MB L2 from the forward to the backward and from one step to the next, where the column strips
+/// (BatchNorm.Fused.cs) stream every row through both cores from L3. The strips stay for L2s too small for that
+/// (<see cref="UseRowParties"/>).</para>
+/// <para>The blocks, their sums and the merges are those of the strip kernels (<see cref="FusedRowStatistics"/>,
+/// <see cref="FusedRowBackwardReduce"/>: <see cref="ShiftedRowSums"/> and <see cref="BlockBackwardSums"/> per block,
+/// <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> in block order) and the applies the same fused multiply-adds,
+/// so the result is bit for bit the same for either schedule and any number of parties.</para>
+/// </remarks>
+public static unsafe partial class BatchNorm
+{
+    /// <summary>Tests set this to force (true) or forbid (false) the row parties; null: decided by the shape and the L2.</summary>
+    internal static bool? RowPartiesOverride;
+
+    /// <summary>Row parties for a fused [N, C] batch: with two threads or more, a batch large enough to share, at least two
+    /// blocks per party, and a party's share of x, y, dy and dx within the L2 of a core.</summary>
+    private static bool UseRowParties(in FusedShape shape)
+    {
+        int parties = ParallelRunner.Threads;
+        if (parties < 2 || shape.Spatial != 1 || shape.Elements < Grain || Blocks(shape) < 2 * parties) return false;
+        if (RowPartiesOverride is bool forced) return forced;
+        return 4 * shape.Elements * sizeof(float) / parties <= CacheSizes.L2PerCore;
+    }
+
+    private readonly struct RowPartyForwardBody(FusedShape shape, float* x, float* y, float* gamma, float* beta, double eps,
+        double* mean, double* m2, double* invstd, float* alpha, float* shift, double* partials, FusedActivation activation) : IPartyBody
+    {
+        public void Execute(int party, int parties, PartyBarrier barrier)
+        {
+            if (activation == FusedActivation.Relu) Execute(party, parties, barrier, new Activations.ReluOp());
+            else if (activation == FusedActivation.Sigmoid) Execute(party, parties, barrier, new Activations.SigmoidOp());
+            else Execute(party, parties, barrier, default(NoActivation));
+        }
+
+        private void Execute<TAct>(int party, int parties, PartyBarrier barrier, TAct op) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
+        {
+            int n = shape.N, channels = shape.Channels, blockRows = shape.BlockRows, blocks = Blocks(shape);
+            var (b0, b1) = PartyShare(blocks, party, parties);
+            for (int block = b0; block < b1; block++)
+            {
+                // Σ(x − K), Σ(x − K)² of the block's rows per column, K the block's first row.
+                double* s1 = partials + (long)block * channels, s2 = partials + (long)(blocks + block) * channels;
+                new Span<double>(s1, channels).Clear();
+                new Span<double>(s2, channels).Clear();
+                int r0 = block * blockRows;
+                ShiftedRowSums(x, channels, r0, Math.Min(n, r0 + blockRows), 0, channels, s1, s2);
+            }
+            barrier.Wait();
+
+            var (c0, c1) = PartyShare(channels, party, parties);
+            double count = 0;
+            for (int block = 0; block < blocks; block++)
+            {
+                int r0 = block * blockRows, rows = Math.Min(blockRows, n - r0);
+                MergeBlock(x + (long)r0 * channels, c0, c1, partials + (long)block * channels, partials + (long)(blocks + block) * channels,
+                    rows, count, mean, m2);
+                count += rows;
+            }
+            for (int c = c0; c < c1; c++) m2[c] = Math.Max(0, m2[c]);
+            FoldForward(c0, c1, n, eps, gamma, beta, mean, m2, invstd, alpha, shift);
+            barrier.Wait();
+
+            // The party's own rows, one after another (a sequential stream; the rows are in this core's L2).
+            var (first, end) = PartyPlanes(shape, party, parties);
+            long offset = (long)first * channels;
+            if (Vector512.IsHardwareAccelerated || Strips256)
+            {
+                RowAffine(x + offset, null, y + offset, end - first, channels, 0, channels, alpha, null, shift, op);
+                return;
+            }
+            FusedRowAffine(x + offset, null, y + offset, end - first, channels, 0, channels, alpha, null, shift);
+            Activations.InPlace(activation, y + offset, (end - first) * channels);
+        }
+    }
+
+    private readonly struct RowPartyBackwardBody(FusedShape shape, float* x, float* dy, float* dx, float* mean, float* invstd, float* alpha,
+        double* sumDy, double* sumDyXmu, float* b, float* k, double* partials) : IPartyBody
+    {
+        public void Execute(int party, int parties, PartyBarrier barrier)
+        {
+            int n = shape.N, channels = shape.Channels, blockRows = shape.BlockRows, blocks = Blocks(shape);
+            var (b0, b1) = PartyShare(blocks, party, parties);
+            for (int block = b0; block < b1; block++)
+            {
+                long at = (long)block * blockRows * channels;
+                BlockBackwardSums(x + at, dy + at, mean, Math.Min(blockRows, n - block * blockRows), channels, 0, channels,
+                    partials + (long)block * channels, partials + (long)(blocks + block) * channels);
+            }
+            barrier.Wait();
+
+            var (c0, c1) = PartyShare(channels, party, parties);
+            new Span<double>(sumDy + c0, c1 - c0).Clear();
+            new Span<double>(sumDyXmu + c0, c1 - c0).Clear();
+            for (int block = 0; block < blocks; block++)
+                AddBlockSums(c0, c1, partials + (long)block * channels, partials + (long)(blocks + block) * channels, sumDy, sumDyXmu);
+            BackwardCoefficients(c0, c1, n, mean, invstd, alpha, sumDy, sumDyXmu, b, k);
+            barrier.Wait();
+
+            var (first, end) = PartyPlanes(shape, party, parties);
+            long offset = (long)first * channels;
+            if (Vector512.IsHardwareAccelerated || Strips256)
+                RowAffine(dy + offset, x + offset, dx + offset, end - first, channels, 0, channels, alpha, b, k, default(NoActivation));
+            else FusedRowAffine(dy + offset, x + offset, dx + offset, end - first, channels, 0, channels, alpha, b, k);
+        }
+    }
+}

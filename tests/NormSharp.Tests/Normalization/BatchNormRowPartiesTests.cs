@@ -1,0 +1,74 @@
+using NormSharp.Kernels;
+using NormSharp.Tests.Kernels;
+using static NormSharp.Tests.Normalization.BatchNormKernelTests;
+
+namespace NormSharp.Tests.Normalization;
+
+/// <summary>The fused [N, C] kernels' two schedules, column strips and parties owning runs of rows
+/// (BatchNorm.FusedRowParties.cs), give the same bits: statistics, coefficients, y (with and without a fused
+/// activation), the backward sums and dx, at 2 and 3 threads, whichever the machine's L2 would pick.</summary>
+[Collection(KernelSerialCollection.Name)]
+public class BatchNormRowPartiesTests
+{
+    [Theory]
+    [InlineData(500, 500, 2)]   // the seed MLP's BN: 16 blocks of 32 rows (the last of 20), a masked last vector per row
+    [InlineData(300, 301, 2)]
+    [InlineData(100, 336, 3)]   // 4 blocks: 2 parties at 3 threads would need 6, so the strips run either way
+    [InlineData(520, 1024, 2)]  // rows of 4 KB
+    [InlineData(1000, 260, 3)]
+    [InlineData(257, 200, 2)]   // a last block of one row
+    public void RowPartiesGiveTheBitsOfTheStrips(int n, int c, int threads) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        var x = RandomArray(n * c, 61, offset: 2f, scale: 3f);
+        var dy = RandomArray(n * c, 62);
+        var gamma = RandomArray(c, 63, offset: 1f);
+        var beta = RandomArray(c, 64);
+        foreach (var activation in new[] { FusedActivation.None, FusedActivation.Relu, FusedActivation.Sigmoid })
+        {
+            var strips = Step(x, dy, n, c, gamma, beta, activation, rowParties: false);
+            var rows = Step(x, dy, n, c, gamma, beta, activation, rowParties: true);
+            for (int i = 0; i < strips.Length; i++) Assert.Equal(strips[i], rows[i]);
+        }
+    });
+
+    /// <summary>Forward then backward with one schedule forced; every output, as doubles, in one list per array.</summary>
+    private static double[][] Step(float[] x, float[] dy, int n, int c, float[] gamma, float[] beta, FusedActivation activation, bool rowParties)
+    {
+        BatchNorm.RowPartiesOverride = rowParties;
+        try
+        {
+            var (mean, m2, invstd, alpha, shift, y) = (new double[c], new double[c], new double[c], new float[c], new float[c], new float[x.Length]);
+            BatchNorm.ForwardTraining(x, n, c, 1, gamma, beta, 1e-5, mean, m2, invstd, alpha, shift, y, activation);
+            var meanF = Array.ConvertAll(mean, v => (float)v);
+            var invstdF = Array.ConvertAll(invstd, v => (float)v);
+            var (sumDy, sumDyXmu, b, k, dx) = (new double[c], new double[c], new float[c], new float[c], new float[x.Length]);
+            BatchNorm.BackwardTraining(x, dy, n, c, 1, meanF, invstdF, alpha, sumDy, sumDyXmu, b, k, dx);
+            var (tg, tp) = (new double[c], new double[c]);
+            BatchNorm.TrainingBackwardReduce(x, dy, n, c, 1, meanF, tg, tp); // the hook path's sums: the fused ones, bit for bit
+            Assert.Equal(sumDy, tg);
+            Assert.Equal(sumDyXmu, tp);
+            return [mean, m2, invstd, D(alpha), D(shift), D(y), sumDy, sumDyXmu, D(b), D(k), D(dx)];
+        }
+        finally
+        {
+            BatchNorm.RowPartiesOverride = null;
+        }
+    }
+
+    private static double[] D(float[] values) => Array.ConvertAll(values, v => (double)v);
+
+    [Theory]
+    [InlineData("2048K", 2L * 1024 * 1024)]
+    [InlineData("32M", 32L * 1024 * 1024)]
+    [InlineData("512k", 512L * 1024)]
+    [InlineData("65536", 65536L)]
+    public void CacheSizesParseSysfs(string text, long bytes) => Assert.Equal(bytes, CacheSizes.ParseSize(text));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("K")]
+    [InlineData("-4K")]
+    [InlineData("2.5M")]
+    [InlineData("0K")]
+    public void CacheSizesRejectOtherText(string text) => Assert.Null(CacheSizes.ParseSize(text));
+}
