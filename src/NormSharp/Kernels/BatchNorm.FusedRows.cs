@@ -195,7 +195,14 @@ public static unsafe partial class BatchNorm
     /// <summary>sumDy[c] += g[c], sumDyXmu[c] += p[c] for c in [c0, c1): one block's sums, in block order.</summary>
     private static void AddBlockSums(int c0, int c1, double* g, double* p, double* sumDy, double* sumDyXmu)
     {
-        for (int c = c0; c < c1; c++)
+        int c = c0;
+        if (Vector256.IsHardwareAccelerated) // lane-wise double adds: the scalar loop's bits
+            for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
+            {
+                (Vector256.Load(sumDy + c) + Vector256.Load(g + c)).Store(sumDy + c);
+                (Vector256.Load(sumDyXmu + c) + Vector256.Load(p + c)).Store(sumDyXmu + c);
+            }
+        for (; c < c1; c++)
         {
             sumDy[c] += g[c];
             sumDyXmu[c] += p[c];
