@@ -6,9 +6,10 @@ namespace NormSharp.Tests.Normalization;
 
 /// <summary>The fused [N, C] kernels' two schedules, column strips and parties owning runs of rows
 /// (BatchNorm.FusedRowParties.cs), give the same bits: statistics, coefficients, y (with and without a fused
-/// activation), the backward sums and dx, at 2 and 3 threads, whichever the machine's L2 would pick.</summary>
+/// activation), the backward sums and dx, at 2 and 3 threads, whichever the machine's L2 would pick; so do the planar
+/// parties' applies in either order.</summary>
 [Collection(KernelSerialCollection.Name)]
-public class BatchNormRowPartiesTests
+public class BatchNormScheduleTests
 {
     [Theory]
     [InlineData(500, 500, 2)]   // the seed MLP's BN: 16 blocks of 32 rows (the last of 20), a masked last vector per row
@@ -56,6 +57,44 @@ public class BatchNormRowPartiesTests
     }
 
     private static double[] D(float[] values) => Array.ConvertAll(values, v => (double)v);
+
+    /// <summary>The planar parties' apply in either order (BatchNorm.FusedPlaneParties.cs) gives the same bits.</summary>
+    [Theory]
+    [InlineData(64, 6, 576, 2)]
+    [InlineData(33, 16, 100, 2)]
+    [InlineData(20, 3, 784, 3)]
+    public void PlanarApplyInReverseGivesTheSameBits(int n, int c, int s, int threads) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        var x = RandomArray(n * c * s, 71, offset: 1f, scale: 2f);
+        var dy = RandomArray(n * c * s, 72);
+        var gamma = RandomArray(c, 73, offset: 1f);
+        var beta = RandomArray(c, 74);
+        double[][] Run(bool reverse)
+        {
+            BatchNorm.ReverseApplyOverride = reverse;
+            try
+            {
+                // NaN-filled outputs: a plane the apply skipped would stay NaN.
+                var (mean, m2, invstd, alpha, shift, y) = (new double[c], new double[c], new double[c], new float[c], new float[c], NaNs(x.Length));
+                BatchNorm.ForwardTraining(x, n, c, s, gamma, beta, 1e-5, mean, m2, invstd, alpha, shift, y, FusedActivation.Sigmoid);
+                var (sumDy, sumDyXmu, b, k, dx) = (new double[c], new double[c], new float[c], new float[c], NaNs(x.Length));
+                BatchNorm.BackwardTraining(x, dy, n, c, s, Array.ConvertAll(mean, v => (float)v), Array.ConvertAll(invstd, v => (float)v),
+                    alpha, sumDy, sumDyXmu, b, k, dx);
+                return [mean, m2, D(y), sumDy, sumDyXmu, D(dx)];
+            }
+            finally
+            {
+                BatchNorm.ReverseApplyOverride = null;
+            }
+        }
+        var forward = Run(false);
+        var reversed = Run(true);
+        for (int i = 0; i < forward.Length; i++) Assert.Equal(forward[i], reversed[i]);
+        Assert.DoesNotContain(reversed[2], double.IsNaN); // every plane of y and of dx written
+        Assert.DoesNotContain(reversed[5], double.IsNaN);
+    });
+
+    private static float[] NaNs(int length) => Enumerable.Repeat(float.NaN, length).ToArray();
 
     [Theory]
     [InlineData("2048K", 2L * 1024 * 1024)]
