@@ -13,8 +13,8 @@ namespace NormSharp.Kernels;
 /// (<see cref="UseRowParties"/>).</para>
 /// <para>The blocks, their sums and the merges are those of the strip kernels (<see cref="FusedRowStatistics"/>,
 /// <see cref="FusedRowBackwardReduce"/>: <see cref="ShiftedRowSums"/> and <see cref="BlockBackwardSums"/> per block,
-/// <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> in block order) and the applies the same fused multiply-adds,
-/// so the result is bit for bit the same for either schedule and any number of parties.</para>
+/// <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> in block order) and the applies the same fused multiply-adds
+/// (<see cref="FlatAffine"/>, or <see cref="RowAffine"/> where C's coefficient period is too long for it), so the result is bit for bit the same for either schedule and any number of parties.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
 {
@@ -45,7 +45,10 @@ public static unsafe partial class BatchNorm
         {
             int n = shape.N, channels = shape.Channels, blockRows = shape.BlockRows, blocks = Blocks(shape);
             var (b0, b1) = PartyShare(blocks, party, parties);
-            for (int block = b0; block < b1; block++)
+            // Last block first: the apply of the step before ended on the party's last rows, which the L1 and the L2's most
+            // recent lines still hold (in-process A/B, [500, 500] forward+backward at 2 threads: 73.1 -> 71.4 µs). Each
+            // block has its own partials, merged in block order, so the order of the blocks leaves the bits as they were.
+            for (int block = b1 - 1; block >= b0; block--)
             {
                 // Σ(x − K), Σ(x − K)² of the block's rows per column, K the block's first row.
                 double* s1 = partials + (long)block * channels, s2 = partials + (long)(blocks + block) * channels;
@@ -74,7 +77,8 @@ public static unsafe partial class BatchNorm
             long offset = (long)first * channels;
             if (Vector512.IsHardwareAccelerated || Strips256)
             {
-                RowAffine(x + offset, null, y + offset, end - first, channels, 0, channels, alpha, null, shift, op);
+                if (FlatAffineApplies(channels)) FlatAffine(x + offset, null, y + offset, end - first, channels, alpha, null, shift, op);
+                else RowAffine(x + offset, null, y + offset, end - first, channels, 0, channels, alpha, null, shift, op);
                 return;
             }
             FusedRowAffine(x + offset, null, y + offset, end - first, channels, 0, channels, alpha, null, shift);
@@ -89,7 +93,7 @@ public static unsafe partial class BatchNorm
         {
             int n = shape.N, channels = shape.Channels, blockRows = shape.BlockRows, blocks = Blocks(shape);
             var (b0, b1) = PartyShare(blocks, party, parties);
-            for (int block = b0; block < b1; block++)
+            for (int block = b1 - 1; block >= b0; block--) // last first, as in the forward
             {
                 long at = (long)block * blockRows * channels;
                 BlockBackwardSums(x + at, dy + at, mean, Math.Min(blockRows, n - block * blockRows), channels, 0, channels,
@@ -108,7 +112,10 @@ public static unsafe partial class BatchNorm
             var (first, end) = PartyPlanes(shape, party, parties);
             long offset = (long)first * channels;
             if (Vector512.IsHardwareAccelerated || Strips256)
-                RowAffine(dy + offset, x + offset, dx + offset, end - first, channels, 0, channels, alpha, b, k, default(NoActivation));
+            {
+                if (FlatAffineApplies(channels)) FlatAffine(dy + offset, x + offset, dx + offset, end - first, channels, alpha, b, k, default(NoActivation));
+                else RowAffine(dy + offset, x + offset, dx + offset, end - first, channels, 0, channels, alpha, b, k, default(NoActivation));
+            }
             else FusedRowAffine(dy + offset, x + offset, dx + offset, end - first, channels, 0, channels, alpha, b, k);
         }
     }
