@@ -14,7 +14,7 @@ namespace NormSharp.Kernels;
 /// <para>The blocks, their sums and the merges are those of the strip kernels (<see cref="FusedRowStatistics"/>,
 /// <see cref="FusedRowBackwardReduce"/>: <see cref="ShiftedRowSums"/> and <see cref="BlockBackwardSums"/> per block,
 /// <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> in block order) and the applies the same fused multiply-adds
-/// (<see cref="FlatAffine"/>, or <see cref="RowAffine"/> where C's coefficient period is too long for it), so the result is bit for bit the same for either schedule and any number of parties.</para>
+/// (<see cref="OwnRowsAffine"/>), so the result is bit for bit the same for either schedule and any number of parties.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
 {
@@ -29,6 +29,15 @@ public static unsafe partial class BatchNorm
         if (parties < 2 || shape.Spatial != 1 || shape.Elements < Grain || Blocks(shape) < 2 * parties) return false;
         if (RowPartiesOverride is bool forced) return forced;
         return 4 * shape.Elements * sizeof(float) / parties <= CacheSizes.L2PerCore;
+    }
+
+    /// <summary>A party's apply of its own whole rows: one aligned stream (<see cref="FlatAffine"/>) where C's coefficient
+    /// period fits its tables, else row by row (<see cref="RowAffine"/>); the same fused multiply-adds either way.</summary>
+    private static void OwnRowsAffine<TAct>(float* u, float* v, float* output, int rows, int channels, float* a, float* b, float* shift,
+        TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
+    {
+        if (FlatAffineApplies(channels)) FlatAffine(u, v, output, rows, channels, a, b, shift, activation);
+        else RowAffine(u, v, output, rows, channels, 0, channels, a, b, shift, activation);
     }
 
     private readonly struct RowPartyForwardBody(FusedShape shape, float* x, float* y, float* gamma, float* beta, double eps,
@@ -77,8 +86,7 @@ public static unsafe partial class BatchNorm
             long offset = (long)first * channels;
             if (Vector512.IsHardwareAccelerated || Strips256)
             {
-                if (FlatAffineApplies(channels)) FlatAffine(x + offset, null, y + offset, end - first, channels, alpha, null, shift, op);
-                else RowAffine(x + offset, null, y + offset, end - first, channels, 0, channels, alpha, null, shift, op);
+                OwnRowsAffine(x + offset, null, y + offset, end - first, channels, alpha, null, shift, op);
                 return;
             }
             FusedRowAffine(x + offset, null, y + offset, end - first, channels, 0, channels, alpha, null, shift);
@@ -112,10 +120,7 @@ public static unsafe partial class BatchNorm
             var (first, end) = PartyPlanes(shape, party, parties);
             long offset = (long)first * channels;
             if (Vector512.IsHardwareAccelerated || Strips256)
-            {
-                if (FlatAffineApplies(channels)) FlatAffine(dy + offset, x + offset, dx + offset, end - first, channels, alpha, b, k, default(NoActivation));
-                else RowAffine(dy + offset, x + offset, dx + offset, end - first, channels, 0, channels, alpha, b, k, default(NoActivation));
-            }
+                OwnRowsAffine(dy + offset, x + offset, dx + offset, end - first, channels, alpha, b, k, default(NoActivation));
             else FusedRowAffine(dy + offset, x + offset, dx + offset, end - first, channels, 0, channels, alpha, b, k);
         }
     }

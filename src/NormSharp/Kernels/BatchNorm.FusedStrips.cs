@@ -175,8 +175,9 @@ public static unsafe partial class BatchNorm
 
     /// <summary>out[r, c] = activation(u·a[c] + shift[c]) (or v·b[c] + (u·a[c] + shift[c]) when v is given, no activation)
     /// for columns [c0, c1) of every row, the row's last vector masked: the same fused multiply-adds as
-    /// <see cref="StripAffine{TAct}(float*, float*, float*, int, int, int, int, float*, float*, float*, TAct)"/>, a row at a time (whole strips of a width that is a multiple of 512, and the row
-    /// parties' own rows, BatchNorm.FusedRowParties.cs).</summary>
+    /// <see cref="StripAffine{TAct}(float*, float*, float*, int, int, int, int, float*, float*, float*, TAct)"/>, a row at a
+    /// time (whole strips of a width that is a multiple of 512, and the row parties' own rows where the flat apply does not
+    /// fit, BatchNorm.FusedRowParties.cs).</summary>
     private static void RowAffine<TAct>(float* u, float* v, float* output, int n, int channels, int c0, int c1, float* a, float* b, float* shift,
         TAct activation) where TAct : struct, VectorBlock.IMap, VectorBlock.IMap256
     {

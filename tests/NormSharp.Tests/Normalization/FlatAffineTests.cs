@@ -55,7 +55,8 @@ public unsafe class FlatAffineTests
                 // Buffers of whole 64-byte lines with the data at the given float offsets; the output's margins stay NaN.
                 using var ub = Place(u, uOffset);
                 using var vb = Place(v, vOffset);
-                using var ob = Place(new float[count], outputOffset, fill: float.NaN);
+                using var ob = Place(new float[count], outputOffset);
+                new Span<float>(ob.Pointer, ob.Length).Fill(float.NaN);
                 fixed (float* pa = a, pb = b, ps = shift)
                     BatchNorm.ApplyWholeRowsForTests(ub.Pointer + uOffset, second ? vb.Pointer + vOffset : null, ob.Pointer + outputOffset,
                         rows, channels, pa, pb, ps, activation, useFlat);
@@ -70,14 +71,13 @@ public unsafe class FlatAffineTests
     [InlineData(129)]
     public void LongPeriodsApplyRowByRow(int channels) => Assert.False(BatchNorm.FlatAffineApplies(channels));
 
-    /// <summary>A 64-byte aligned buffer holding <paramref name="data"/> from float <paramref name="offset"/>, the rest
-    /// <paramref name="fill"/> (for the output, data's own values are overwritten by fill too).</summary>
-    private static AlignedFloats Place(float[] data, int offset, float fill = 0f)
+    /// <summary>A 64-byte aligned buffer holding <paramref name="data"/> from float <paramref name="offset"/>, zeros around it.</summary>
+    private static AlignedFloats Place(float[] data, int offset)
     {
         var buffer = new AlignedFloats(offset + data.Length + 32);
         var all = new Span<float>(buffer.Pointer, buffer.Length);
-        all.Fill(fill);
-        if (!float.IsNaN(fill)) data.CopyTo(all[offset..]);
+        all.Clear();
+        data.CopyTo(all[offset..]);
         return buffer;
     }
 }
