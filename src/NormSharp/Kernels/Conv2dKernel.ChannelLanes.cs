@@ -122,28 +122,29 @@ public static unsafe partial class Conv2dKernel
         float* dyT = scratch + PaddedImageSize(g);
         int wp = g.Width + 2 * g.Padding, planeSize = (g.Height + 2 * g.Padding) * wp;
         int positions = g.ColumnCols, rows = g.ColumnRows, k = g.KernelSize, blocks = g.OutChannels / 16;
-        // dyT[ob, q, l] = dy[16·ob + l, q]: one vector load per position below.
-        if (UseNarrowProducts)
-            for (int ob = 0; ob < blocks; ob++)
-                TransposeGradientBlock(gradOutImage + (long)ob * 16 * positions, dyT + (long)ob * positions * 16, positions);
-        else
-            for (int ob = 0; ob < blocks; ob++)
-                for (int l = 0; l < 16; l++)
-                {
-                    float* src = gradOutImage + (long)(ob * 16 + l) * positions;
-                    float* dst = dyT + (long)ob * positions * 16 + l;
-                    for (int q = 0; q < positions; q++) dst[q * 16] = src[q];
-                }
+        // dyT[ob, q, l] = dy[16·ob + l, q]: one vector load per position below. Transposed 8×8 in registers, as the
+        // Vector256 path does: with one strided scalar store per element, conv2's weight gradient took 1.37 instead of
+        // 1.20 ms for 256 images (1 thread, Intel Xeon).
+        for (int ob = 0; ob < blocks; ob++)
+            TransposeGradientBlock(gradOutImage + (long)ob * 16 * positions, dyT + (long)ob * positions * 16, positions);
         nint* deltas = stackalloc nint[LaneBlock];
+        // Offset of tap p = (c, u, v) inside a window, stepped tap by tap: with three integer divisions per tap, block
+        // and image, conv2's weight gradient took 1.20 instead of 1.05 ms for 256 images (1 thread, Intel Xeon).
+        nint delta = 0;
+        int u = 0, v = 0;
         for (int p0 = 0; p0 < rows; p0 += LaneBlock)
         {
             int count = Math.Min(LaneBlock, rows - p0);
-            // Offset of each tap (c, u, v) inside a window; a short last block repeats its last tap.
-            for (int j = 0; j < LaneBlock; j++)
+            for (int j = 0; j < count; j++)
             {
-                int p = p0 + Math.Min(j, count - 1), c = p / (k * k), u = p / k % k, v = p % k;
-                deltas[j] = c * planeSize + u * wp + v;
+                deltas[j] = delta;
+                if (++v < k) { delta++; continue; }
+                v = 0;
+                if (++u < k) { delta += wp - (k - 1); continue; }
+                u = 0;
+                delta += planeSize - (k - 1) * wp - (k - 1); // next channel's first tap
             }
+            for (int j = count; j < LaneBlock; j++) deltas[j] = deltas[count - 1]; // a short last block repeats its last tap
             for (int ob = 0; ob < blocks; ob++)
                 WeightGradientBlock(xs, dyT + (long)ob * positions * 16, g.OutHeight, g.OutWidth, wp, deltas,
                     partial + ((long)ob * rows + p0) * 16, count);

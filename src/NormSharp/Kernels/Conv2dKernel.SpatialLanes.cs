@@ -164,14 +164,12 @@ public static unsafe partial class Conv2dKernel
         }
         float* xs = SpatialPaddedImage(g, image, scratch);
         int ws = SpatialRowStride(g), planeStride = (g.Height + 2 * g.Padding) * ws, k = g.KernelSize, taps = k * k;
-        int outH = g.OutHeight, outW = g.OutWidth, ld = SpatialOutStride(g), rows = g.ColumnRows;
-        // dy planes with rows padded to whole 32-column blocks by zeros: the lanes past a row add nothing.
-        float* dyPad = xs + SpatialPaddedImageSize(g);
-        for (int o = 0; o < g.OutChannels; o++)
-            for (int i = 0; i < outH; i++)
-            {
-                CopyShortZeroPadded(gradOutImage + ((long)o * outH + i) * outW, outW, dyPad + ((long)o * outH + i) * ld, ld);
-            }
+        int outH = g.OutHeight, outW = g.OutWidth, rows = g.ColumnRows;
+        // dy is read where it lies, each row's 16-column blocks loaded under a mask of its valid lanes (zeros past the
+        // row add nothing): a zero-padded copy of dy was ~13% of conv1's weight gradient (168 short rows per image).
+        var blockLanes = stackalloc Vector512<float>[(outW + 15) / 16];
+        for (int b = 0; b < (outW + 15) / 16; b++)
+            blockLanes[b] = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - 16 * b)).AsSingle();
         nint* offsets = stackalloc nint[GradTaps];
         nint* planes = stackalloc nint[GradChannels];
         for (int c = 0; c < g.InChannels; c++)
@@ -186,35 +184,38 @@ public static unsafe partial class Conv2dKernel
                 for (int o0 = 0; o0 < g.OutChannels; o0 += GradChannels)
                 {
                     int channels = Math.Min(GradChannels, g.OutChannels - o0);
-                    for (int r = 0; r < GradChannels; r++) planes[r] = (nint)Math.Min(o0 + r, g.OutChannels - 1) * outH * ld;
-                    WeightGradientSpatialBlock(xs, dyPad, outH, ld, ws, offsets, planes,
+                    for (int r = 0; r < GradChannels; r++) planes[r] = (nint)Math.Min(o0 + r, g.OutChannels - 1) * outH * outW;
+                    WeightGradientSpatialBlock(xs, gradOutImage, outH, outW, ws, offsets, planes, blockLanes,
                         acc + ((long)o0 * rows + c * taps + t0) * 16, rows, channels, tapCount);
                 }
             }
     }
 
-    /// <summary>acc[r, q] += Σ_{i, j} dy[planes[r] + i·ld + j] ⊙ x[offsets[q] + i·ws + j] over 16-lane columns j,
-    /// for 3 output channels × 4 taps; stores the first <paramref name="channels"/> × <paramref name="tapCount"/>.</summary>
-    private static void WeightGradientSpatialBlock(float* xs, float* dyPad, int outH, int ld, int ws, nint* offsets, nint* planes,
-        float* acc, int rows, int channels, int tapCount)
+    /// <summary>acc[r, q] += Σ_{i, j} dy[planes[r] + i·W' + j] ⊙ x[offsets[q] + i·ws + j] over 16-lane columns j
+    /// (dy loaded under <paramref name="blockLanes"/>), for 3 output channels × 4 taps; stores the first
+    /// <paramref name="channels"/> × <paramref name="tapCount"/>.</summary>
+    private static void WeightGradientSpatialBlock(float* xs, float* dy, int outH, int outW, int ws, nint* offsets, nint* planes,
+        Vector512<float>* blockLanes, float* acc, int rows, int channels, int tapCount)
     {
         nint x0 = offsets[0], x1 = offsets[1], x2 = offsets[2], x3 = offsets[3];
-        float* d0 = dyPad + planes[0], d1 = dyPad + planes[1], d2 = dyPad + planes[2];
+        float* d0 = dy + planes[0], d1 = dy + planes[1], d2 = dy + planes[2];
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
         Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
+        var zero = Vector512<float>.Zero;
         // The dy row pointers step by a row: the loads' addresses computed as d + i·ld + j each pass spilled registers
         // in the two-pass inner loop of LeNet's rows (ld = 32): 0.19 instead of 0.136 ns per FMA (the peak is ~0.125),
         // conv1's weight gradient 0.79–0.86 ms instead of 0.70–0.83 on one thread (bench/RESULTS.md).
-        for (int i = 0; i < outH; i++, d0 += ld, d1 += ld, d2 += ld)
+        for (int i = 0; i < outH; i++, d0 += outW, d1 += outW, d2 += outW)
         {
             float* xr = xs + (long)i * ws;
-            for (int j = 0; j < ld; j += 16)
+            for (int j = 0, b = 0; j < outW; j += 16, b++)
             {
                 float* xp = xr + j;
-                var g0 = Vector512.Load(d0 + j);
-                var g1 = Vector512.Load(d1 + j);
-                var g2 = Vector512.Load(d2 + j);
+                var lanes = blockLanes[b];
+                var g0 = Avx512F.MaskLoad(d0 + j, lanes, zero);
+                var g1 = Avx512F.MaskLoad(d1 + j, lanes, zero);
+                var g2 = Avx512F.MaskLoad(d2 + j, lanes, zero);
                 var v = Vector512.Load(xp + x0);
                 s00 = Vector512.FusedMultiplyAdd(g0, v, s00); s10 = Vector512.FusedMultiplyAdd(g1, v, s10); s20 = Vector512.FusedMultiplyAdd(g2, v, s20);
                 v = Vector512.Load(xp + x1);

@@ -55,8 +55,8 @@ public static unsafe partial class Conv2dKernel
         CheckWorkspace(g, chunks, workspace.Length);
         fixed (float* dy = gradOutput, w = weight, dx = gradInput, ws = workspace)
         {
-            var body = new BackwardDataBody(g, chunks, dy, w, dx, ws);
-            ParallelRunner.For(chunks, body);
+            if (UsesRowGradient(g)) ParallelRunner.For(chunks, new RowGradientBody(g, chunks, dy, w, dx, ws));
+            else ParallelRunner.For(chunks, new BackwardDataBody(g, chunks, dy, w, dx, ws));
         }
     }
 
@@ -159,6 +159,7 @@ public static unsafe partial class Conv2dKernel
         int ld = ColumnStride(g);
         int im2col = checked(g.ColumnRows * ld + (ld == g.ColumnCols ? 0 : g.OutChannels * ld));
         int direct = UsesChannelLanes(g) ? ChannelLanesScratch(g) : UsesSpatialLanes(g) ? SpatialLanesScratch(g) : 0;
+        if (UsesRowGradient(g)) direct = Math.Max(direct, RowGradientScratch(g));
         return checked(2 * ColumnSlack(g) + Math.Max(im2col, direct));
     }
 

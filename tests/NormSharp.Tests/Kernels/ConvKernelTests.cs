@@ -72,6 +72,12 @@ public class ConvKernelTests
     [InlineData(2, 3, 9, 13, 5, 3, 2, 1)]    // stride 2: im2col products over 5 rows (4 + 1), strided col2im
     [InlineData(3, 3, 13, 9, 5, 3, 1, 1)]    // stride 1, rows of 9 < 12: im2col products, col2im over 8 + 1 lanes
     [InlineData(2, 5, 3, 5, 6, 1, 1, 0)]     // pointwise, 15 positions: an 8-lane product tail, then scalar columns
+    // The row gradient (5×5, stride 1, no padding, dx rows of ≤ 16): the widest rows, odd channel counts (a lone last
+    // channel), a single output, tall planes with kernel rows cut at both ends, one image per chunk at 2 threads:
+    [InlineData(3, 3, 7, 16, 4, 5, 1, 0)]    // dx rows of 16, dy 3×12, channels 2 + 1
+    [InlineData(2, 1, 5, 5, 3, 5, 1, 0)]     // one output position, one input channel
+    [InlineData(2, 5, 20, 9, 7, 5, 1, 0)]    // dy 16×5, channels 2 + 2 + 1
+    [InlineData(1, 2, 6, 17, 2, 5, 1, 0)]    // dx rows of 17: im2col, not the row gradient
     public void MatchesReferenceOnNamedShapes(int n, int c, int h, int w, int o, int k, int s, int p)
     {
         foreach (int threads in (int[])[1, 2])
