@@ -13,10 +13,10 @@ public static unsafe partial class Conv2dKernel
     // lanes of a Vector512, zeros above it) over the taps u and o; two input channels at once make ten accumulators
     // and ten FMAs per dy load. The row is then Σ_v (accumulator v shifted up by v lanes: one vpermt2ps each), stored
     // once, masked to its width. So that the (u, o) pairs of a row are one loop with constant strides, each chunk
-    // copies an image's dy to [H', C_out, 16] (rows zero-padded to a vector) and the weights to
-    // [C, k, C_out, k] with the taps u reversed: dy rows i = r − u ascending meet kernel rows u descending.
+    // copies an image's dy to [H', C_out, 16] (rows zero-padded to a vector), and the call reorders the weights once
+    // to [C, k, C_out, k] with the taps u reversed: dy rows i = r − u ascending meet kernel rows u descending.
     // The im2col path instead wrote and re-read a [150, 100] column matrix per image (Wᵀ·dy with K = 16), then added
-    // it back into dx (col2im): conv2's dx 1.13–1.31 → 0.88–1.0 ms (2 threads) with the first, unpacked form of this.
+    // it back into dx (col2im): conv2's dx 1.12–1.15 → 0.72 ms (2 threads, Intel Xeon; bench/RESULTS.md).
 
     /// <summary>Taps per kernel row the row gradient is written for (5: ten accumulators for two channels).</summary>
     private const int RowGradientTaps = 5;
@@ -29,17 +29,27 @@ public static unsafe partial class Conv2dKernel
     /// <summary>Floats of one dy image as [H', C_out, 16].</summary>
     private static int RowGradientDySize(in Conv2dGeometry g) => checked(g.OutHeight * g.OutChannels * 16);
 
-    /// <summary>Per-chunk scratch of the row gradient: the dy copy (64-byte aligned inside it), the reordered weights.</summary>
-    private static int RowGradientScratch(in Conv2dGeometry g) => checked(RowGradientDySize(g) + 16 + g.WeightSize);
+    /// <summary>Per-chunk scratch of the row gradient: the dy copy, 64-byte aligned inside it.</summary>
+    private static int RowGradientScratch(in Conv2dGeometry g) => checked(RowGradientDySize(g) + 16);
 
-    /// <summary>dx_n for the images of one chunk, row by row.</summary>
-    private readonly struct RowGradientBody(Conv2dGeometry g, int chunks, float* dy, float* w, float* dx, float* workspace) : IChunkBody
+    /// <summary>w [C_out, C, k, k] → [C, k, C_out, k] with the kernel rows reversed: packed[c, k − 1 − u, o, v] = w[o, c, u, v].</summary>
+    private static void ReorderRowGradientWeights(in Conv2dGeometry g, float* w, float* packed)
+    {
+        int k = RowGradientTaps;
+        for (int o = 0; o < g.OutChannels; o++)
+            for (int c = 0; c < g.InChannels; c++)
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++)
+                        packed[(((long)c * k + (k - 1 - u)) * g.OutChannels + o) * k + v] = w[(((long)o * g.InChannels + c) * k + u) * k + v];
+    }
+
+    /// <summary>dx_n for the images of one chunk, row by row, from the weights of <see cref="ReorderRowGradientWeights"/>.</summary>
+    private readonly struct RowGradientBody(Conv2dGeometry g, int chunks, float* dy, float* weights, float* dx, float* workspace) : IChunkBody
     {
         public void Execute(int chunk)
         {
             float* scratch = ChunkColumns(g, workspace, chunk);
-            float* dyRows = (float*)(((nint)scratch + 63) & ~(nint)63), weights = dyRows + RowGradientDySize(g);
-            ReorderWeights(weights);
+            float* dyRows = (float*)(((nint)scratch + 63) & ~(nint)63);
             // shift[v]: lane j takes the accumulator's lane j − v for j ≥ v, else a lane of the zero vector (16).
             var shift = stackalloc Vector512<int>[RowGradientTaps];
             var lanes = Vector512<int>.Indices;
@@ -57,7 +67,7 @@ public static unsafe partial class Conv2dKernel
                     float* row0 = dxImage + (long)c * inPlane, row1 = dxImage + (long)c1 * inPlane;
                     for (int r = 0; r < g.Height; r++, row0 += g.Width, row1 += g.Width)
                     {
-                        Accumulate(dyRows, weights, c, c1, r, out var a0, out var a1);
+                        Accumulate(dyRows, c, c1, r, out var a0, out var a1);
                         Avx512F.MaskStore(row0, dxLanes, Spread(a0, shift));
                         if (c1 != c) Avx512F.MaskStore(row1, dxLanes, Spread(a1, shift));
                     }
@@ -75,17 +85,6 @@ public static unsafe partial class Conv2dKernel
                         .StoreAligned(rows + ((long)i * g.OutChannels + o) * 16);
         }
 
-        /// <summary>w [C_out, C, k, k] → [C, k, C_out, k] with the kernel rows reversed: packed[c, k − 1 − u, o, v] = w[o, c, u, v].</summary>
-        private void ReorderWeights(float* packed)
-        {
-            int k = RowGradientTaps;
-            for (int o = 0; o < g.OutChannels; o++)
-                for (int c = 0; c < g.InChannels; c++)
-                    for (int u = 0; u < k; u++)
-                        for (int v = 0; v < k; v++)
-                            packed[(((long)c * k + (k - 1 - u)) * g.OutChannels + o) * k + v] = w[(((long)o * g.InChannels + c) * k + u) * k + v];
-        }
-
         /// <summary>Σ_v accumulator v shifted up by v lanes (v ascending): the dx row.</summary>
         private static Vector512<float> Spread(in Taps a, Vector512<int>* shift)
         {
@@ -100,7 +99,7 @@ public static unsafe partial class Conv2dKernel
 
         /// <summary>Σ_i Σ_o W[o, c, r − i, v] · dy[o, i, ·] over the dy rows i that reach dx row r (i ascending, then o),
         /// for each tap column v and channels c0 and c1.</summary>
-        private void Accumulate(float* dyRows, float* weights, int c0, int c1, int r, out Taps a0, out Taps a1)
+        private void Accumulate(float* dyRows, int c0, int c1, int r, out Taps a0, out Taps a1)
         {
             int k = RowGradientTaps, outC = g.OutChannels;
             int first = Math.Max(0, r - (k - 1)), last = Math.Min(r, g.OutHeight - 1); // dy rows i, kernel rows u = r − i

@@ -55,7 +55,12 @@ public static unsafe partial class Conv2dKernel
         CheckWorkspace(g, chunks, workspace.Length);
         fixed (float* dy = gradOutput, w = weight, dx = gradInput, ws = workspace)
         {
-            if (UsesRowGradient(g)) ParallelRunner.For(chunks, new RowGradientBody(g, chunks, dy, w, dx, ws));
+            if (UsesRowGradient(g))
+            {
+                float* reordered = SharedWeights(g, chunks, ws);
+                ReorderRowGradientWeights(g, w, reordered);
+                ParallelRunner.For(chunks, new RowGradientBody(g, chunks, dy, reordered, dx, ws));
+            }
             else ParallelRunner.For(chunks, new BackwardDataBody(g, chunks, dy, w, dx, ws));
         }
     }
@@ -120,13 +125,19 @@ public static unsafe partial class Conv2dKernel
             throw new ArgumentException($"output has {outputLength} elements, {g} needs {g.OutputSize}", "output");
     }
 
-    private static int WorkspaceSizeFor(in Conv2dGeometry g, int chunks) =>
-        checked(chunks * PerChunkSize(g) + (UsesChannelLanes(g) ? g.WeightSize : UsesSpatialLanes(g) ? SpatialPackedWeightSize(g) : 0));
+    private static int WorkspaceSizeFor(in Conv2dGeometry g, int chunks) => checked(chunks * PerChunkSize(g) + SharedWeightsSize(g));
+
+    /// <summary>Floats of <see cref="SharedWeights"/>: the forward's transposed or packed weights, or the row gradient's
+    /// reordered ones (each call prepares its own before its chunks run).</summary>
+    private static int SharedWeightsSize(in Conv2dGeometry g) => Math.Max(
+        UsesChannelLanes(g) ? g.WeightSize : UsesSpatialLanes(g) ? SpatialPackedWeightSize(g) : 0,
+        UsesRowGradient(g) ? g.WeightSize : 0);
 
     /// <summary>One chunk's share of the workspace: its im2col (or channel-lanes) scratch, partial dW and partial db.</summary>
     private static int PerChunkSize(in Conv2dGeometry g) => checked(ColumnSize(g) + PartialWeightSize(g) + g.OutChannels);
 
-    /// <summary>The transposed (channel lanes) or packed (spatial lanes) forward weights, after every chunk's share.</summary>
+    /// <summary>The transposed (channel lanes) or packed (spatial lanes) forward weights, or the row gradient's, after
+    /// every chunk's share.</summary>
     private static float* SharedWeights(in Conv2dGeometry g, int chunks, float* workspace) =>
         workspace + (long)chunks * PerChunkSize(g);
 
