@@ -13,7 +13,8 @@ namespace NormSharp.Kernels;
 /// (<see cref="UseRowParties"/>).</para>
 /// <para>The blocks, their sums and the merges are those of the strip kernels (<see cref="FusedRowStatistics"/>,
 /// <see cref="FusedRowBackwardReduce"/>: <see cref="ShiftedRowSums"/> and <see cref="BlockBackwardSums"/> per block,
-/// <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> in block order) and the applies the same fused multiply-adds
+/// <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> in block order, here with each column's running values in
+/// registers across the blocks: <see cref="MergeAllBlocks"/>, <see cref="AddAllBlockSums"/>) and the applies the same fused multiply-adds
 /// (<see cref="OwnRowsAffine"/>), so the result is bit for bit the same for either schedule and any number of parties.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
@@ -69,15 +70,7 @@ public static unsafe partial class BatchNorm
             barrier.Wait();
 
             var (c0, c1) = PartyShare(channels, party, parties);
-            double count = 0;
-            for (int block = 0; block < blocks; block++)
-            {
-                int r0 = block * blockRows, rows = Math.Min(blockRows, n - r0);
-                MergeBlock(x + (long)r0 * channels, c0, c1, partials + (long)block * channels, partials + (long)(blocks + block) * channels,
-                    rows, count, mean, m2);
-                count += rows;
-            }
-            for (int c = c0; c < c1; c++) m2[c] = Math.Max(0, m2[c]);
+            MergeAllBlocks(x, n, channels, blockRows, blocks, partials, c0, c1, mean, m2);
             FoldForward(c0, c1, n, eps, gamma, beta, mean, m2, invstd, alpha, shift);
             barrier.Wait();
 
@@ -110,10 +103,7 @@ public static unsafe partial class BatchNorm
             barrier.Wait();
 
             var (c0, c1) = PartyShare(channels, party, parties);
-            new Span<double>(sumDy + c0, c1 - c0).Clear();
-            new Span<double>(sumDyXmu + c0, c1 - c0).Clear();
-            for (int block = 0; block < blocks; block++)
-                AddBlockSums(c0, c1, partials + (long)block * channels, partials + (long)(blocks + block) * channels, sumDy, sumDyXmu);
+            AddAllBlockSums(blocks, channels, partials, c0, c1, sumDy, sumDyXmu);
             BackwardCoefficients(c0, c1, n, mean, invstd, alpha, sumDy, sumDyXmu, b, k);
             barrier.Wait();
 
