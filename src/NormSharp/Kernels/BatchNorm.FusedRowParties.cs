@@ -13,8 +13,7 @@ namespace NormSharp.Kernels;
 /// (<see cref="UseRowParties"/>).</para>
 /// <para>The blocks, their sums and the merges are those of the strip kernels (<see cref="FusedRowStatistics"/>,
 /// <see cref="FusedRowBackwardReduce"/>: <see cref="ShiftedRowSums"/> and <see cref="BlockBackwardSums"/> per block,
-/// <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> in block order, here with each column's running values in
-/// registers across the blocks: <see cref="MergeAllBlocks"/>, <see cref="AddAllBlockSums"/>) and the applies the same fused multiply-adds
+/// <see cref="MergeAllBlocks"/> and <see cref="AddAllBlockSums"/> in block order) and the applies the same fused multiply-adds
 /// (<see cref="OwnRowsAffine"/>), so the result is bit for bit the same for either schedule and any number of parties.</para>
 /// </remarks>
 public static unsafe partial class BatchNorm
@@ -70,7 +69,7 @@ public static unsafe partial class BatchNorm
             barrier.Wait();
 
             var (c0, c1) = PartyShare(channels, party, parties);
-            MergeAllBlocks(x, n, channels, blockRows, blocks, partials, c0, c1, mean, m2);
+            MergeAllBlocks(x, n, channels, blockRows, blocks, partials, channels, c0, c1, mean, m2);
             FoldForward(c0, c1, n, eps, gamma, beta, mean, m2, invstd, alpha, shift);
             barrier.Wait();
 

@@ -10,90 +10,22 @@ public static unsafe partial class BatchNorm
 
     /// <summary>Mean and M2 of columns [c0, c1) of an [N, C] matrix over all rows, written to mean[c], m2[c].
     /// Blocks of <paramref name="blockRows"/> rows shift by their first row and merge with Chan's formula in
-    /// block order, as <see cref="Statistics"/> does.</summary>
+    /// block order (<see cref="MergeAllBlocks"/>, as the row parties merge), as <see cref="Statistics"/> does.</summary>
     private static void FusedRowStatistics(float* x, int n, int channels, int blockRows, int c0, int c1, double* mean, double* m2)
     {
-        int width = c1 - c0;
-        double[] scratch = Scratch(2 * width);
+        int width = c1 - c0, blocks = (n + blockRows - 1) / blockRows;
+        double[] scratch = Scratch(2 * blocks * width);
         fixed (double* ps = scratch)
         {
-            double* s1 = ps - c0, s2 = ps + width - c0; // indexed by absolute column
-            double count = 0;
-            for (int r0 = 0; r0 < n; r0 += blockRows)
+            new Span<double>(ps, 2 * blocks * width).Clear();
+            double* partials = ps - c0; // block b's s1 at partials + b·width, s2 at partials + (blocks + b)·width, by absolute column
+            for (int block = 0; block < blocks; block++)
             {
-                int r1 = Math.Min(n, r0 + blockRows);
-                new Span<double>(ps, 2 * width).Clear();
-                ShiftedRowSums(x, channels, r0, r1, c0, c1, s1, s2);
-                MergeBlock(x + (long)r0 * channels, c0, c1, s1, s2, r1 - r0, count, mean, m2);
-                count += r1 - r0;
+                int r0 = block * blockRows;
+                ShiftedRowSums(x, channels, r0, Math.Min(n, r0 + blockRows), c0, c1, partials + (long)block * width,
+                    partials + (long)(blocks + block) * width);
             }
-            for (int c = c0; c < c1; c++) m2[c] = Math.Max(0, m2[c]);
-        }
-    }
-
-    /// <summary>Chan's merge of one block's shifted sums into mean[c], m2[c], columns [c0, c1): block mean
-    /// K + s1/nb, block M2 s2 − s1²/nb; δ = mean_b − mean, mean += δ·nb/n, M2 += M2_b + δ²·nA·nb/n (n = nA + nb).
-    /// The divisions by nb and n are multiplications by per-block factors (the divisions per column were a third
-    /// of the pass's time; the factors cost an ulp of double, far below the float runs' rounding), eight columns at
-    /// a time (four without AVX-512) with the same operations per column as the scalar loop, so the lanes do not change
-    /// the result.</summary>
-    private static void MergeBlock(float* first, int c0, int c1, double* s1, double* s2, double nb, double count, double* mean, double* m2)
-    {
-        double total = count + nb, perRow = 1.0 / nb, meanWeight = nb / total, m2Weight = count * nb / total;
-        int c = c0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<double> perRowV = Vector512.Create(perRow), meanWeightV = Vector512.Create(meanWeight), m2WeightV = Vector512.Create(m2Weight);
-            for (; c <= c1 - Vector512<double>.Count; c += Vector512<double>.Count)
-            {
-                Vector512<double> k = Vector512.WidenLower(Vector256.Load(first + c).ToVector512Unsafe());
-                Vector512<double> a = Vector512.Load(s1 + c), q = Vector512.Load(s2 + c);
-                Vector512<double> blockMean = k + a * perRowV, blockM2 = q - a * a * perRowV;
-                if (count == 0)
-                {
-                    blockMean.Store(mean + c);
-                    blockM2.Store(m2 + c);
-                    continue;
-                }
-                Vector512<double> mu = Vector512.Load(mean + c), delta = blockMean - mu;
-                (mu + delta * meanWeightV).Store(mean + c);
-                (Vector512.Load(m2 + c) + (blockM2 + delta * delta * m2WeightV)).Store(m2 + c);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            // Four columns at a time, the scalar loop's operations (no contraction into FMA), so the same bits.
-            Vector256<double> perRowV = Vector256.Create(perRow), meanWeightV = Vector256.Create(meanWeight), m2WeightV = Vector256.Create(m2Weight);
-            for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
-            {
-                // Scalar math: blockMean = K + s1/nb; blockM2 = s2 − s1²/nb; δ = blockMean − mean; mean += δ·nb/n; M2 += blockM2 + δ²·nA·nb/n.
-                Vector256<double> k = WidenFour(first + c);
-                Vector256<double> a = Vector256.Load(s1 + c), q = Vector256.Load(s2 + c);
-                Vector256<double> blockMean = k + a * perRowV, blockM2 = q - a * a * perRowV;
-                if (count == 0)
-                {
-                    blockMean.Store(mean + c);
-                    blockM2.Store(m2 + c);
-                    continue;
-                }
-                Vector256<double> mu = Vector256.Load(mean + c), delta = blockMean - mu;
-                (mu + delta * meanWeightV).Store(mean + c);
-                (Vector256.Load(m2 + c) + (blockM2 + delta * delta * m2WeightV)).Store(m2 + c);
-            }
-        }
-        for (; c < c1; c++)
-        {
-            double k = first[c], a = s1[c];
-            double blockMean = k + a * perRow, blockM2 = s2[c] - a * a * perRow;
-            if (count == 0)
-            {
-                mean[c] = blockMean;
-                m2[c] = blockM2;
-                continue;
-            }
-            double delta = blockMean - mean[c];
-            mean[c] += delta * meanWeight;
-            m2[c] += blockM2 + delta * delta * m2Weight;
+            MergeAllBlocks(x, n, channels, blockRows, blocks, partials, width, c0, c1, mean, m2);
         }
     }
 
@@ -172,40 +104,22 @@ public static unsafe partial class BatchNorm
 
     /// <summary>Σdy and Σ(x − mean)·dy of columns [c0, c1) over all rows, written to sumDy[c], sumDyXmu[c]: each block of
     /// <paramref name="blockRows"/> rows summed from zero (<see cref="BlockBackwardSums"/>), the blocks added in block
-    /// order, so that parties owning blocks (BatchNorm.FusedRowParties.cs) compute the same bits.</summary>
+    /// order (<see cref="AddAllBlockSums"/>), so that parties owning blocks (BatchNorm.FusedRowParties.cs) compute the same bits.</summary>
     private static void FusedRowBackwardReduce(float* x, float* dy, float* mean, int n, int channels, int blockRows, int c0, int c1,
         double* sumDy, double* sumDyXmu)
     {
-        int width = c1 - c0;
-        new Span<double>(sumDy + c0, width).Clear();
-        new Span<double>(sumDyXmu + c0, width).Clear();
-        double[] scratch = Scratch(2 * width);
+        int width = c1 - c0, blocks = (n + blockRows - 1) / blockRows;
+        double[] scratch = Scratch(2 * blocks * width);
         fixed (double* ps = scratch)
         {
-            double* g = ps - c0, p = ps + width - c0; // indexed by absolute column
-            for (int r0 = 0; r0 < n; r0 += blockRows)
+            double* partials = ps - c0; // block b's Σdy at partials + b·width, Σ(x − mean)·dy at partials + (blocks + b)·width
+            for (int block = 0; block < blocks; block++)
             {
-                long offset = (long)r0 * channels;
-                BlockBackwardSums(x + offset, dy + offset, mean, Math.Min(blockRows, n - r0), channels, c0, c1, g, p);
-                AddBlockSums(c0, c1, g, p, sumDy, sumDyXmu);
+                long offset = (long)block * blockRows * channels;
+                BlockBackwardSums(x + offset, dy + offset, mean, Math.Min(blockRows, n - block * blockRows), channels, c0, c1,
+                    partials + (long)block * width, partials + (long)(blocks + block) * width);
             }
-        }
-    }
-
-    /// <summary>sumDy[c] += g[c], sumDyXmu[c] += p[c] for c in [c0, c1): one block's sums, in block order.</summary>
-    private static void AddBlockSums(int c0, int c1, double* g, double* p, double* sumDy, double* sumDyXmu)
-    {
-        int c = c0;
-        if (Vector256.IsHardwareAccelerated) // lane-wise double adds: the scalar loop's bits
-            for (; c <= c1 - Vector256<double>.Count; c += Vector256<double>.Count)
-            {
-                (Vector256.Load(sumDy + c) + Vector256.Load(g + c)).Store(sumDy + c);
-                (Vector256.Load(sumDyXmu + c) + Vector256.Load(p + c)).Store(sumDyXmu + c);
-            }
-        for (; c < c1; c++)
-        {
-            sumDy[c] += g[c];
-            sumDyXmu[c] += p[c];
+            AddAllBlockSums(blocks, width, partials, c0, c1, sumDy, sumDyXmu);
         }
     }
 

@@ -2,10 +2,10 @@ using System.Runtime.Intrinsics;
 
 namespace NormSharp.Kernels;
 
-/// <summary>The row parties' merges of every block's partial sums (BatchNorm.FusedRowParties.cs), a column vector at a
-/// time across all the blocks: each column's running mean and M2 (or Σdy and Σ(x − mean)·dy) stay in registers from the
-/// first block to the last and are stored once, where <see cref="MergeBlock"/> and <see cref="AddBlockSums"/> store and
-/// reload them once per block. The same operations per column in the same block order, so the same bits.</summary>
+/// <summary>The merges of every block's partial sums of the fused [N, C] kernels, for the row parties
+/// (BatchNorm.FusedRowParties.cs) and the column strips alike, so both schedules compute the same bits: a column vector at
+/// a time across all the blocks, each column's running mean and M2 (or Σdy and Σ(x − mean)·dy) in registers from the
+/// first block to the last and stored once, where the merges used to store and reload them once per block.</summary>
 /// <remarks>In-process probe, [500, 500] layer forward+backward at 2 threads (Intel Xeon), timed per phase: the party
 /// merging columns 250–499 spent 1.4–2.2 µs on its first block alone (0.3 for the other party), and the backward's
 /// block-by-block adds 2.5–2.7 µs against 1.0–1.2 in registers. With blocks of equal rows (<see cref="BlockRows"/>),
@@ -13,13 +13,16 @@ namespace NormSharp.Kernels;
 public static unsafe partial class BatchNorm
 {
     /// <summary>mean[c], m2[c] for columns [c0, c1) from the shifted sums of all <paramref name="blocks"/> blocks
-    /// (s1 of block b at partials + b·C, s2 at partials + (blocks + b)·C), merged in block order with Chan's formula
-    /// exactly as <see cref="MergeBlock"/> does block by block, then M2 clamped at zero (Math.Max(0, M2), as
-    /// <see cref="FusedRowStatistics"/> does after its merges).</summary>
-    private static void MergeAllBlocks(float* x, int n, int channels, int blockRows, int blocks, double* partials, int c0, int c1,
-        double* mean, double* m2)
+    /// (s1 of block b at partials + b·stride + c, s2 at partials + (blocks + b)·stride + c; K the block's first row of x),
+    /// merged in block order with Chan's formula: block mean K + s1/nb, block M2 s2 − s1²/nb; δ = mean_b − mean,
+    /// mean += δ·nb/n, M2 += M2_b + δ²·nA·nb/n (n = nA + nb); then M2 clamped at zero as Math.Max(0, M2) does. The
+    /// divisions are multiplications by per-block factors (dividing per column had been a third of the pass; the factors
+    /// cost an ulp of double, far below the float runs' rounding); the vector lanes do each column's scalar operations
+    /// (no contraction into FMA), so the width never changes a bit.</summary>
+    private static void MergeAllBlocks(float* x, int n, int channels, int blockRows, int blocks, double* partials, int stride,
+        int c0, int c1, double* mean, double* m2)
     {
-        // MergeBlock's per-block factors: 1/nb, nb/n and nA·nb/n (n = nA + nb), once per block (a handful: RowBlocksPerColumn).
+        // The per-block factors 1/nb, nb/n and nA·nb/n, once per block (a handful: RowBlocksPerColumn).
         double* perRow = stackalloc double[blocks], meanWeight = stackalloc double[blocks], m2Weight = stackalloc double[blocks];
         double seen = 0;
         for (int block = 0; block < blocks; block++)
@@ -30,7 +33,7 @@ public static unsafe partial class BatchNorm
             m2Weight[block] = seen * nb / total;
             seen = total;
         }
-        long s2Offset = (long)blocks * channels;
+        long s2Offset = (long)blocks * stride;
         int c = c0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -39,7 +42,7 @@ public static unsafe partial class BatchNorm
                 Vector512<double> mu = default, q2 = default;
                 for (int block = 0; block < blocks; block++)
                 {
-                    double* s1 = partials + (long)block * channels + c;
+                    double* s1 = partials + (long)block * stride + c;
                     Vector512<double> k = Vector512.WidenLower(Vector256.Load(x + (long)block * blockRows * channels + c).ToVector512Unsafe());
                     Vector512<double> a = Vector512.Load(s1), q = Vector512.Load(s1 + s2Offset), perRowV = Vector512.Create(perRow[block]);
                     Vector512<double> blockMean = k + a * perRowV, blockM2 = q - a * a * perRowV;
@@ -64,7 +67,7 @@ public static unsafe partial class BatchNorm
                 Vector256<double> mu = default, q2 = default;
                 for (int block = 0; block < blocks; block++)
                 {
-                    double* s1 = partials + (long)block * channels + c;
+                    double* s1 = partials + (long)block * stride + c;
                     Vector256<double> k = WidenFour(x + (long)block * blockRows * channels + c);
                     Vector256<double> a = Vector256.Load(s1), q = Vector256.Load(s1 + s2Offset), perRowV = Vector256.Create(perRow[block]);
                     Vector256<double> blockMean = k + a * perRowV, blockM2 = q - a * a * perRowV;
@@ -87,7 +90,7 @@ public static unsafe partial class BatchNorm
             double mu = 0, q2 = 0;
             for (int block = 0; block < blocks; block++)
             {
-                double* s1 = partials + (long)block * channels + c;
+                double* s1 = partials + (long)block * stride + c;
                 double k = x[(long)block * blockRows * channels + c], a = *s1;
                 double blockMean = k + a * perRow[block], blockM2 = s1[s2Offset] - a * a * perRow[block];
                 if (block == 0)
@@ -111,11 +114,10 @@ public static unsafe partial class BatchNorm
     private static Vector256<double> ClampAtZero(Vector256<double> v) => Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, default), default, v);
 
     /// <summary>sumDy[c] = Σ_b g_b[c], sumDyXmu[c] = Σ_b p_b[c] for columns [c0, c1), added from zero in block order
-    /// (g of block b at partials + b·C, p at partials + (blocks + b)·C), as clearing the sums and running
-    /// <see cref="AddBlockSums"/> block by block does.</summary>
-    private static void AddAllBlockSums(int blocks, int channels, double* partials, int c0, int c1, double* sumDy, double* sumDyXmu)
+    /// (g of block b at partials + b·stride + c, p at partials + (blocks + b)·stride + c), lane-wise double adds.</summary>
+    private static void AddAllBlockSums(int blocks, int stride, double* partials, int c0, int c1, double* sumDy, double* sumDyXmu)
     {
-        long pOffset = (long)blocks * channels;
+        long pOffset = (long)blocks * stride;
         int c = c0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -124,7 +126,7 @@ public static unsafe partial class BatchNorm
                 Vector512<double> g = default, p = default;
                 for (int block = 0; block < blocks; block++)
                 {
-                    double* at = partials + (long)block * channels + c;
+                    double* at = partials + (long)block * stride + c;
                     g += Vector512.Load(at);
                     p += Vector512.Load(at + pOffset);
                 }
@@ -139,7 +141,7 @@ public static unsafe partial class BatchNorm
                 Vector256<double> g = default, p = default;
                 for (int block = 0; block < blocks; block++)
                 {
-                    double* at = partials + (long)block * channels + c;
+                    double* at = partials + (long)block * stride + c;
                     g += Vector256.Load(at);
                     p += Vector256.Load(at + pOffset);
                 }
@@ -152,7 +154,7 @@ public static unsafe partial class BatchNorm
             double g = 0, p = 0;
             for (int block = 0; block < blocks; block++)
             {
-                double* at = partials + (long)block * channels + c;
+                double* at = partials + (long)block * stride + c;
                 g += *at;
                 p += at[pOffset];
             }
