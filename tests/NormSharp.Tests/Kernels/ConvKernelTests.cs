@@ -72,6 +72,9 @@ public class ConvKernelTests
     [InlineData(2, 3, 7, 22, 16, 3, 1, 0)]   // channel lanes, rows of 20: two runs of ten positions per row, five rows
     [InlineData(2, 2, 9, 9, 32, 5, 1, 1)]    // channel lanes, 5×5 over 2 channels, padded: weight gradient in 5 pairs of kernel rows
     [InlineData(2, 2, 16, 20, 7, 5, 1, 1)]   // spatial lanes, 5×5: weight gradient a kernel row at a time, 3 + 3 + 1 channels, rows of 18
+    [InlineData(2, 1, 16, 16, 5, 5, 1, 2)]   // spatial lanes, 5×5: rows of 16, one whole block and no partial one
+    [InlineData(2, 2, 10, 14, 4, 5, 1, 1)]   // spatial lanes, 5×5: rows of 12, only a partial block
+    [InlineData(1, 1, 12, 36, 6, 5, 1, 0)]   // spatial lanes, 5×5: rows of 32, two whole blocks
     [InlineData(2, 3, 9, 13, 5, 3, 2, 1)]    // stride 2: im2col products over 5 rows (4 + 1), strided col2im
     [InlineData(3, 3, 13, 9, 5, 3, 1, 1)]    // stride 1, rows of 9 < 12: im2col products, col2im over 8 + 1 lanes
     [InlineData(2, 5, 3, 5, 6, 1, 1, 0)]     // pointwise, 15 positions: an 8-lane product tail, then scalar columns
