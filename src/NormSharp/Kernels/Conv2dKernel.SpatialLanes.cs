@@ -86,8 +86,14 @@ public static unsafe partial class Conv2dKernel
             float* wGroup = packed + (long)grp * rows * SpatialChannels;
             for (int i = 0; i < outH; i++)
                 for (int j0 = 0; j0 < outW; j0 += 32)
-                    SpatialForwardBlock(xs + (long)i * ws + j0, g.InChannels, k, planeStride, taps, wGroup, init,
-                        outImage + (long)o0 * planeSize + (long)i * outW + j0, planeSize, count, Math.Min(32, outW - j0), spill);
+                {
+                    float* yBlock = outImage + (long)o0 * planeSize + (long)i * outW + j0;
+                    if (k == KernelRowTaps)
+                        SpatialForwardRows(xs + (long)i * ws + j0, g.InChannels, planeStride, ws, wGroup, init, yBlock, planeSize, count,
+                            Math.Min(32, outW - j0), spill);
+                    else SpatialForwardBlock(xs + (long)i * ws + j0, g.InChannels, k, planeStride, taps, wGroup, init,
+                        yBlock, planeSize, count, Math.Min(32, outW - j0), spill);
+                }
         }
     }
 
@@ -106,23 +112,7 @@ public static unsafe partial class Conv2dKernel
         {
             float* plane = x + (long)c * planeStride;
             for (int t = 0; t < tapCount; t++, w += SpatialChannels)
-            {
-                float* p = plane + taps[t];
-                var x0 = Vector512.Load(p);
-                var x1 = Vector512.Load(p + 16);
-                var b = Vector512.Create(w[0]);
-                a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
-                b = Vector512.Create(w[1]);
-                a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
-                b = Vector512.Create(w[2]);
-                a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
-                b = Vector512.Create(w[3]);
-                a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
-                b = Vector512.Create(w[4]);
-                a40 = Vector512.FusedMultiplyAdd(b, x0, a40); a41 = Vector512.FusedMultiplyAdd(b, x1, a41);
-                b = Vector512.Create(w[5]);
-                a50 = Vector512.FusedMultiplyAdd(b, x0, a50); a51 = Vector512.FusedMultiplyAdd(b, x1, a51);
-            }
+                ForwardTap(plane + taps[t], w, ref a00, ref a01, ref a10, ref a11, ref a20, ref a21, ref a30, ref a31, ref a40, ref a41, ref a50, ref a51);
         }
         // Into memory before any call: vectors live across a call must be spilled (every zmm register is
         // caller-saved), and without a profile the JIT spilled them inside the loop instead.
@@ -131,6 +121,59 @@ public static unsafe partial class Conv2dKernel
         a20.Store(acc + 64); a21.Store(acc + 80); a30.Store(acc + 96); a31.Store(acc + 112);
         a40.Store(acc + 128); a41.Store(acc + 144); a50.Store(acc + 160); a51.Store(acc + 176);
         for (int r = 0; r < channels; r++) StoreRow(y + (long)r * planeSize, columns, acc + 32 * r);
+    }
+
+    /// <summary><see cref="SpatialForwardBlock"/> for 5×5 kernels, a kernel row at a time: the five taps of a row are
+    /// consecutive in x, so their loads come from one pointer by immediate offsets and their weights from one pointer,
+    /// with no tap offsets read from a table. The same fused multiply-adds in the same order (taps by channel, kernel row,
+    /// column), so the same bits.</summary>
+    private static void SpatialForwardRows(float* x, int inChannels, int planeStride, int ws, float* wt, float* init,
+        float* y, int planeSize, int channels, int columns, float* spill)
+    {
+        Vector512<float> a00 = Vector512.Create(init[0]), a01 = a00, a10 = Vector512.Create(init[1]), a11 = a10;
+        Vector512<float> a20 = Vector512.Create(init[2]), a21 = a20, a30 = Vector512.Create(init[3]), a31 = a30;
+        Vector512<float> a40 = Vector512.Create(init[4]), a41 = a40, a50 = Vector512.Create(init[5]), a51 = a50;
+        float* w = wt;
+        for (int c = 0; c < inChannels; c++)
+        {
+            float* p = x + (long)c * planeStride;
+            for (int u = 0; u < KernelRowTaps; u++, p += ws, w += KernelRowTaps * SpatialChannels)
+            {
+                ForwardTap(p, w, ref a00, ref a01, ref a10, ref a11, ref a20, ref a21, ref a30, ref a31, ref a40, ref a41, ref a50, ref a51);
+                ForwardTap(p + 1, w + SpatialChannels, ref a00, ref a01, ref a10, ref a11, ref a20, ref a21, ref a30, ref a31, ref a40, ref a41, ref a50, ref a51);
+                ForwardTap(p + 2, w + 2 * SpatialChannels, ref a00, ref a01, ref a10, ref a11, ref a20, ref a21, ref a30, ref a31, ref a40, ref a41, ref a50, ref a51);
+                ForwardTap(p + 3, w + 3 * SpatialChannels, ref a00, ref a01, ref a10, ref a11, ref a20, ref a21, ref a30, ref a31, ref a40, ref a41, ref a50, ref a51);
+                ForwardTap(p + 4, w + 4 * SpatialChannels, ref a00, ref a01, ref a10, ref a11, ref a20, ref a21, ref a30, ref a31, ref a40, ref a41, ref a50, ref a51);
+            }
+        }
+        float* acc = spill; // into memory before any call, as in SpatialForwardBlock
+        a00.Store(acc); a01.Store(acc + 16); a10.Store(acc + 32); a11.Store(acc + 48);
+        a20.Store(acc + 64); a21.Store(acc + 80); a30.Store(acc + 96); a31.Store(acc + 112);
+        a40.Store(acc + 128); a41.Store(acc + 144); a50.Store(acc + 160); a51.Store(acc + 176);
+        for (int r = 0; r < channels; r++) StoreRow(y + (long)r * planeSize, columns, acc + 32 * r);
+    }
+
+    /// <summary>One tap of <see cref="SpatialForwardBlock"/> and <see cref="SpatialForwardRows"/>: a_r += w[r] · x[p .. p + 32) for the
+    /// six output channels (inlined: the accumulators stay in registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardTap(float* p, float* w, ref Vector512<float> a00, ref Vector512<float> a01, ref Vector512<float> a10,
+        ref Vector512<float> a11, ref Vector512<float> a20, ref Vector512<float> a21, ref Vector512<float> a30, ref Vector512<float> a31,
+        ref Vector512<float> a40, ref Vector512<float> a41, ref Vector512<float> a50, ref Vector512<float> a51)
+    {
+        var x0 = Vector512.Load(p);
+        var x1 = Vector512.Load(p + 16);
+        var b = Vector512.Create(w[0]);
+        a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
+        b = Vector512.Create(w[1]);
+        a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
+        b = Vector512.Create(w[2]);
+        a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
+        b = Vector512.Create(w[3]);
+        a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
+        b = Vector512.Create(w[4]);
+        a40 = Vector512.FusedMultiplyAdd(b, x0, a40); a41 = Vector512.FusedMultiplyAdd(b, x1, a41);
+        b = Vector512.Create(w[5]);
+        a50 = Vector512.FusedMultiplyAdd(b, x0, a50); a51 = Vector512.FusedMultiplyAdd(b, x1, a51);
     }
 
     /// <summary>The first <paramref name="columns"/> (≤ 32) of the 32 values at <paramref name="source"/> to y;
