@@ -209,11 +209,8 @@ public static unsafe partial class Conv2dKernel
         float* xs = SpatialPaddedImage(g, image, scratch);
         int ws = SpatialRowStride(g), planeStride = (g.Height + 2 * g.Padding) * ws, k = g.KernelSize, taps = k * k;
         int outH = g.OutHeight, outW = g.OutWidth, rows = g.ColumnRows;
-        // dy is read where it lies, each row's 16-column blocks loaded under a mask of its valid lanes (zeros past the
-        // row add nothing): a zero-padded copy of dy was ~13% of conv1's weight gradient (168 short rows per image).
-        var blockLanes = stackalloc Vector512<float>[(outW + 15) / 16];
-        for (int b = 0; b < (outW + 15) / 16; b++)
-            blockLanes[b] = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(outW - 16 * b)).AsSingle();
+        // dy is read where it lies, each row's last partial 16-column block loaded under a mask of its valid lanes (zeros
+        // past the row add nothing): a zero-padded copy of dy was ~13% of conv1's weight gradient (168 short rows per image).
         nint* planes = stackalloc nint[GradChannels];
         if (k == KernelRowTaps)
         {
@@ -243,50 +240,62 @@ public static unsafe partial class Conv2dKernel
                 {
                     int channels = Math.Min(GradChannels, g.OutChannels - o0);
                     for (int r = 0; r < GradChannels; r++) planes[r] = (nint)Math.Min(o0 + r, g.OutChannels - 1) * outH * outW;
-                    WeightGradientSpatialBlock(xs, gradOutImage, outH, outW, ws, offsets, planes, blockLanes,
+                    WeightGradientSpatialBlock(xs, gradOutImage, outH, outW, ws, offsets, planes,
                         acc + ((long)o0 * rows + c * taps + t0) * 16, rows, channels, tapCount);
                 }
             }
     }
 
     /// <summary>acc[r, q] += Σ_{i, j} dy[planes[r] + i·W' + j] ⊙ x[offsets[q] + i·ws + j] over 16-lane columns j
-    /// (dy loaded under <paramref name="blockLanes"/>), for 3 output channels × 4 taps; stores the first
+    /// (a row's partial last block of dy loaded under a mask), for 3 output channels × 4 taps; stores the first
     /// <paramref name="channels"/> × <paramref name="tapCount"/>.</summary>
     private static void WeightGradientSpatialBlock(float* xs, float* dy, int outH, int outW, int ws, nint* offsets, nint* planes,
-        Vector512<float>* blockLanes, float* acc, int rows, int channels, int tapCount)
+        float* acc, int rows, int channels, int tapCount)
     {
         nint x0 = offsets[0], x1 = offsets[1], x2 = offsets[2], x3 = offsets[3];
         float* d0 = dy + planes[0], d1 = dy + planes[1], d2 = dy + planes[2];
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
         Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
-        var zero = Vector512<float>.Zero;
+        int whole = outW & ~15;
+        var tail = FirstLanes512(outW - whole);
         // The dy row pointers step by a row: the loads' addresses computed as d + i·ld + j each pass spilled registers
         // in the two-pass inner loop of LeNet's rows (ld = 32): 0.19 instead of 0.136 ns per FMA (the peak is ~0.125),
-        // conv1's weight gradient 0.79–0.86 ms instead of 0.70–0.83 on one thread (bench/RESULTS.md).
+        // conv1's weight gradient 0.79–0.86 ms instead of 0.70–0.83 on one thread (bench/RESULTS.md). Whole blocks with
+        // plain loads, then the partial one under a mask made once per call, as in WeightGradientSpatialRow.
         for (int i = 0; i < outH; i++, d0 += outW, d1 += outW, d2 += outW)
         {
             float* xr = xs + (long)i * ws;
-            for (int j = 0, b = 0; j < outW; j += 16, b++)
-            {
-                float* xp = xr + j;
-                var lanes = blockLanes[b];
-                var g0 = Avx512F.MaskLoad(d0 + j, lanes, zero);
-                var g1 = Avx512F.MaskLoad(d1 + j, lanes, zero);
-                var g2 = Avx512F.MaskLoad(d2 + j, lanes, zero);
-                var v = Vector512.Load(xp + x0);
-                s00 = Vector512.FusedMultiplyAdd(g0, v, s00); s10 = Vector512.FusedMultiplyAdd(g1, v, s10); s20 = Vector512.FusedMultiplyAdd(g2, v, s20);
-                v = Vector512.Load(xp + x1);
-                s01 = Vector512.FusedMultiplyAdd(g0, v, s01); s11 = Vector512.FusedMultiplyAdd(g1, v, s11); s21 = Vector512.FusedMultiplyAdd(g2, v, s21);
-                v = Vector512.Load(xp + x2);
-                s02 = Vector512.FusedMultiplyAdd(g0, v, s02); s12 = Vector512.FusedMultiplyAdd(g1, v, s12); s22 = Vector512.FusedMultiplyAdd(g2, v, s22);
-                v = Vector512.Load(xp + x3);
-                s03 = Vector512.FusedMultiplyAdd(g0, v, s03); s13 = Vector512.FusedMultiplyAdd(g1, v, s13); s23 = Vector512.FusedMultiplyAdd(g2, v, s23);
-            }
+            int j = 0;
+            for (; j < whole; j += 16)
+                BlockTaps(xr + j, x0, x1, x2, x3, Vector512.Load(d0 + j), Vector512.Load(d1 + j), Vector512.Load(d2 + j),
+                    ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23);
+            if (j < outW)
+                BlockTaps(xr + j, x0, x1, x2, x3, Avx512F.MaskLoad(d0 + j, tail, Vector512<float>.Zero),
+                    Avx512F.MaskLoad(d1 + j, tail, Vector512<float>.Zero), Avx512F.MaskLoad(d2 + j, tail, Vector512<float>.Zero),
+                    ref s00, ref s01, ref s02, ref s03, ref s10, ref s11, ref s12, ref s13, ref s20, ref s21, ref s22, ref s23);
         }
         AddTaps(acc, tapCount, s00, s01, s02, s03);
         if (channels > 1) AddTaps(acc + (long)rows * 16, tapCount, s10, s11, s12, s13);
         if (channels > 2) AddTaps(acc + 2L * rows * 16, tapCount, s20, s21, s22, s23);
+    }
+
+    /// <summary>One 16-column block of <see cref="WeightGradientSpatialBlock"/>: s_rq += g_r ⊙ x[x_q] for its four tap offsets
+    /// and the three dy vectors g_r (inlined: the accumulators stay in registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BlockTaps(float* xp, nint x0, nint x1, nint x2, nint x3, Vector512<float> g0, Vector512<float> g1, Vector512<float> g2,
+        ref Vector512<float> s00, ref Vector512<float> s01, ref Vector512<float> s02, ref Vector512<float> s03,
+        ref Vector512<float> s10, ref Vector512<float> s11, ref Vector512<float> s12, ref Vector512<float> s13,
+        ref Vector512<float> s20, ref Vector512<float> s21, ref Vector512<float> s22, ref Vector512<float> s23)
+    {
+        var v = Vector512.Load(xp + x0);
+        s00 = Vector512.FusedMultiplyAdd(g0, v, s00); s10 = Vector512.FusedMultiplyAdd(g1, v, s10); s20 = Vector512.FusedMultiplyAdd(g2, v, s20);
+        v = Vector512.Load(xp + x1);
+        s01 = Vector512.FusedMultiplyAdd(g0, v, s01); s11 = Vector512.FusedMultiplyAdd(g1, v, s11); s21 = Vector512.FusedMultiplyAdd(g2, v, s21);
+        v = Vector512.Load(xp + x2);
+        s02 = Vector512.FusedMultiplyAdd(g0, v, s02); s12 = Vector512.FusedMultiplyAdd(g1, v, s12); s22 = Vector512.FusedMultiplyAdd(g2, v, s22);
+        v = Vector512.Load(xp + x3);
+        s03 = Vector512.FusedMultiplyAdd(g0, v, s03); s13 = Vector512.FusedMultiplyAdd(g1, v, s13); s23 = Vector512.FusedMultiplyAdd(g2, v, s23);
     }
 
     /// <summary>Taps of one kernel row that <see cref="WeightGradientSpatialRow"/> takes together (5×5 kernels).</summary>
