@@ -1,13 +1,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormSharp.Kernels;
 
 /// <summary>
 /// eˣ for float vectors in float arithmetic: Cephes <c>expf</c> (S. L. Moshier) — x = n·ln 2 + r with
 /// |r| ≤ ln 2 / 2 (ln 2 split in two constants so n·ln 2 is exact), a degree-5 minimax polynomial for
-/// (eʳ − 1 − r)/r², and 2ⁿ built in the exponent bits. Within 2 ulp of <see cref="MathF.Exp"/> on
-/// [−87.3, 88]; inputs are clamped to that range (so e⁻¹⁰⁰ gives 1.2·10⁻³⁸ instead of 0, e¹⁰⁰ gives
+/// (eʳ − 1 − r)/r², and the product with 2ⁿ by vscalefps (AVX-512) or with 2ⁿ built in the exponent bits.
+/// Within 2 ulp of <see cref="MathF.Exp"/> on [−87.3, 88]; inputs are clamped to that range (so e⁻¹⁰⁰ gives 1.2·10⁻³⁸ instead of 0, e¹⁰⁰ gives
 /// 1.7·10³⁸ instead of +∞); NaN stays NaN.
 /// </summary>
 /// <remarks><see cref="Vector512.Exp(Vector512{float})"/> computes in double and ran at ~2.4 ns per value
@@ -34,8 +35,7 @@ internal static class FastExp
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
         var e = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e * scale, x);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), TimesPowerOfTwo(e, n), x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -51,7 +51,23 @@ internal static class FastExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
         var e = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
-        var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), e * scale, x);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), TimesPowerOfTwo(e, n), x);
     }
+
+    /// <summary>e·2ⁿ for integral n ∈ [−126, 127]: one vscalefps where AVX-512 has it, else a multiply by 2ⁿ built in the
+    /// exponent bits. Both are the correctly rounded product (exact unless it is subnormal), so the same bits; vscalefps
+    /// replaces the convert, add, shift and multiply, and made a sigmoid over L1-resident planes ~24% faster (Intel Xeon,
+    /// 5.2–5.4 → 4.0 ns per vector; no difference over every 97th float bit pattern).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> TimesPowerOfTwo(Vector512<float> e, Vector512<float> n) =>
+        Avx512F.IsSupported ? Avx512F.Scale(e, n) : TimesExponentBits(e, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TimesPowerOfTwo(Vector256<float> e, Vector256<float> n) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.Scale(e, n) : e * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+
+    /// <summary>e·2ⁿ as a multiply by 2ⁿ built in the exponent bits (n integral, in [−126, 127]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> TimesExponentBits(Vector512<float> e, Vector512<float> n) =>
+        e * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
 }

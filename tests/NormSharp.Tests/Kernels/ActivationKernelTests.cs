@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using NormSharp.Kernels;
 
 namespace NormSharp.Tests.Kernels;
@@ -106,6 +107,28 @@ public class ActivationKernelTests
                 var part = new float[length];
                 Activations.Sigmoid(x.AsSpan(start, length), part);
                 Assert.Equal(whole.AsSpan(start, length).ToArray(), part);
+            }
+    }
+
+    [Fact]
+    public void ExpScalesByThePowerOfTwoAsTheExponentBitsDo()
+    {
+        // FastExp's e·2ⁿ: vscalefps where AVX-512 has it, else a multiply by 2ⁿ built in the exponent bits. Both must be
+        // the same correctly rounded product for every n the clamp allows, normal and subnormal results alike, so
+        // activations give the same bits on either kind of machine.
+        var rng = new Rng(31);
+        var values = new float[16];
+        for (int n = -126; n <= 127; n++)
+            for (int trial = 0; trial < 64; trial++)
+            {
+                for (int l = 0; l < 16; l++) values[l] = 0.70f + 0.72f * rng.NextFloat(); // e = p(r) + 1 lies in [e^(-ln2/2), e^(ln2/2)]
+                var e = Vector512.Create(values);
+                var power = Vector512.Create((float)n);
+                var expected = FastExp.TimesExponentBits(e, power);
+                var actual = FastExp.TimesPowerOfTwo(e, power);
+                for (int l = 0; l < 16; l++)
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[l]) == BitConverter.SingleToInt32Bits(actual[l]),
+                        $"{values[l]:R}·2^{n}: {actual[l]:R}, exponent bits {expected[l]:R}");
             }
     }
 
