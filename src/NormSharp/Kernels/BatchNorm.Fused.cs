@@ -38,7 +38,10 @@ public static unsafe partial class BatchNorm
     /// while the strip is still in cache. Writes the per-channel mean and M2 (as <see cref="Statistics"/>),
     /// invstd, α, shift and y. <paramref name="gamma"/>/<paramref name="beta"/> empty: 1 and 0. With an
     /// <paramref name="activation"/>, y = f(x·α + shift), applied to each strip or plane while it is still in cache (the
-    /// bits of <see cref="Activations.Apply"/> over the whole result, without its pass over memory).
+    /// bits of <see cref="Activations.Apply"/> over the whole result, without its pass over memory). With
+    /// <paramref name="pooled"/> (planar batches of planes <paramref name="planeWidth"/> wide, height and width even), each
+    /// plane of y is also averaged over 2×2 windows with stride 2 into pooled ([N, C, H/2, W/2]) while it is in L1: the bits
+    /// of <see cref="Pooling.AvgForward"/> over y, without its read of y from memory (LeNet's BN → sigmoid → pool).
     /// </summary>
     /// <remarks>Same shifted-sum and block partition as <see cref="Statistics"/> (K = first value of each
     /// block, Chan's merge in block order), but the sums inside a block run in float over runs of
@@ -49,10 +52,11 @@ public static unsafe partial class BatchNorm
     public static void ForwardTraining(ReadOnlySpan<float> x, int n, int channels, int spatial,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, double eps,
         Span<double> mean, Span<double> m2, Span<double> invstd, Span<float> alpha, Span<float> shift, Span<float> y,
-        FusedActivation activation = FusedActivation.None)
+        FusedActivation activation = FusedActivation.None, Span<float> pooled = default, int planeWidth = 0)
     {
         CheckShape(x.Length, n, channels, spatial, nameof(x));
         CheckShape(y.Length, n, channels, spatial, nameof(y));
+        if (!pooled.IsEmpty) CheckPooled(pooled.Length, n, channels, spatial, planeWidth);
         CheckAffine(gamma.Length, channels, nameof(gamma));
         CheckAffine(beta.Length, channels, nameof(beta));
         CheckChannels(mean.Length, channels, nameof(mean));
@@ -72,13 +76,15 @@ public static unsafe partial class BatchNorm
         }
         fixed (float* px = x) fixed (float* py = y) fixed (float* pg = gamma) fixed (float* pb = beta)
         fixed (double* pm = mean) fixed (double* pq = m2) fixed (double* pi = invstd) fixed (float* pa = alpha) fixed (float* ps = shift)
+        fixed (float* pp = pooled)
         {
             var shape = new FusedShape(n, channels, spatial);
             float* g = gamma.IsEmpty ? null : pg, bt = beta.IsEmpty ? null : pb;
             if (spatial > 1)
             {
+                var pool = new PlanePool(pooled.IsEmpty ? null : pp, planeWidth);
                 fixed (double* partials = Scratch(2 * channels * Blocks(shape)))
-                    ParallelRunner.Together(PlaneParties(shape), new PlanePartyForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, partials, activation));
+                    ParallelRunner.Together(PlaneParties(shape), new PlanePartyForwardBody(shape, px, py, g, bt, eps, pm, pq, pi, pa, ps, partials, activation, pool));
                 return;
             }
             if (UseRowParties(shape))
@@ -246,6 +252,15 @@ public static unsafe partial class BatchNorm
                 else FusedRowBackwardReduce(_x, _dy, _mean, _shape.N, _shape.Channels, _shape.BlockRows, c0, c1, _first, _second);
             }
         }
+    }
+
+    /// <summary>pooled must hold [N, C, H/2, W/2] for planes of <paramref name="planeWidth"/> columns, H and W even.</summary>
+    private static void CheckPooled(int length, int n, int channels, int spatial, int planeWidth)
+    {
+        if (spatial < 4 || planeWidth < 2 || spatial % planeWidth != 0 || planeWidth % 2 != 0 || spatial / planeWidth % 2 != 0)
+            throw new ArgumentException($"pooled: 2×2 pooling needs planes of even height and width, not {spatial} values in rows of {planeWidth}", "pooled");
+        if ((long)n * channels * (spatial / 4) != length)
+            throw new ArgumentException($"pooled holds {length} values, not [{n}, {channels}, {spatial / planeWidth / 2}, {planeWidth / 2}]", "pooled");
     }
 
     private static void CheckAffine(int length, int channels, string name)

@@ -51,8 +51,19 @@ public static unsafe partial class BatchNorm
         return (b0 * shape.BlockRows, Math.Min(shape.N, b1 * shape.BlockRows));
     }
 
+    /// <summary>The 2×2, stride-2 average pooling a forward applies to each plane after the activation (no target: none).</summary>
+    private readonly struct PlanePool(float* target, int width)
+    {
+        /// <summary>Pools plane <paramref name="plane"/> of y (at <paramref name="source"/>, <paramref name="spatial"/> values).</summary>
+        public void Apply(float* source, long plane, int spatial)
+        {
+            if (target == null) return;
+            Pooling.AverageTwoByTwo(source, target + plane * (spatial / 4), width, spatial / width / 2, width / 2);
+        }
+    }
+
     private readonly struct PlanePartyForwardBody(FusedShape shape, float* x, float* y, float* gamma, float* beta, double eps,
-        double* mean, double* m2, double* invstd, float* alpha, float* shift, double* partials, FusedActivation activation) : IPartyBody
+        double* mean, double* m2, double* invstd, float* alpha, float* shift, double* partials, FusedActivation activation, PlanePool pool) : IPartyBody
     {
         public void Execute(int party, int parties, PartyBarrier barrier)
         {
@@ -88,6 +99,7 @@ public static unsafe partial class BatchNorm
                     long offset = ((long)r * channels + c) * spatial;
                     PlaneAffine(x + offset, y + offset, spatial, alpha[c], shift[c]);
                     Activations.InPlace(activation, y + offset, spatial); // the plane is still in L1
+                    pool.Apply(y + offset, (long)r * channels + c, spatial); // and still is
                 }
         }
     }

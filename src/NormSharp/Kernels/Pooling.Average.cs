@@ -52,6 +52,21 @@ public static unsafe partial class Pooling
         }
     }
 
+    /// <summary>One plane's 2×2, stride-2 average (<paramref name="width"/> columns, 2·<paramref name="outHeight"/> rows, both
+    /// even): exactly what <see cref="AvgForward"/> computes for it, for a plane still in cache (BN's forward with the
+    /// pooling fused in, BatchNorm.FusedPlaneParties.cs).</summary>
+    internal static void AverageTwoByTwo(float* source, float* target, int width, int outHeight, int outWidth)
+    {
+        const float scale = 1f / 4;
+        if (Avx512F.IsSupported)
+        {
+            AverageTwoByTwoPlane512(source, target, width, outHeight, outWidth, scale);
+            return;
+        }
+        for (int i = 0; i < outHeight; i++)
+            AverageTwoByTwoRow(source + 2 * i * width, source + (2 * i + 1) * width, target + i * outWidth, outWidth, scale);
+    }
+
     /// <summary>Planes per block of the fused activation backward: about 16 KB of dx, still in L1 when f′ is applied.</summary>
     private static int DerivativeBlockPlanes(in Pool2dGeometry g) => Math.Max(1, 4096 / g.InputPlaneSize);
 

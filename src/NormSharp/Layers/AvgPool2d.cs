@@ -28,6 +28,16 @@ public sealed class AvgPool2d : Pool2dModule
         return dx;
     }
 
+    /// <summary>Whether the layer before the activation before this one may compute this layer's output itself
+    /// (<see cref="Sequential"/>'s BN → activation → pool fusion): 2×2 windows, stride 2, no padding, over an input of
+    /// even height and width, so that every input value lies in exactly one window.</summary>
+    internal bool PoolsEvenTwoByTwo(int[] inputShape) =>
+        KernelSize == 2 && Stride == 2 && Padding == 0 && inputShape.Length == 4 && inputShape[2] % 2 == 0 && inputShape[3] % 2 == 0;
+
+    /// <summary>This layer's output tensor for an input of shape <paramref name="inputShape"/>, for the preceding layer to
+    /// fill in its forward; the backward then runs as after <see cref="Forward"/>.</summary>
+    internal Tensor OutputForFusedForward(int[] inputShape) => PrepareForward(inputShape);
+
     /// <summary>This layer's backward and then that of <paramref name="activation"/>, the layer before it, in one pass
     /// (<see cref="Sequential"/>'s activation → average pooling fusion, LeNet's sigmoid → pool): returns the
     /// activation's input gradient, the same bits as the two <see cref="Backward"/> calls, in this layer's buffer.</summary>

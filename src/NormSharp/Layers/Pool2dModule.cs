@@ -43,10 +43,13 @@ public abstract class Pool2dModule : Module
     public override string Describe() => $"{GetType().Name}(k={KernelSize}, s={Stride}, p={Padding})";
 
     /// <summary>Checks the input, remembers its shape and geometry, and returns the output tensor to fill.</summary>
-    private protected Tensor PrepareForward(Tensor x)
+    private protected Tensor PrepareForward(Tensor x) => PrepareForward(x.Shape);
+
+    /// <summary>As <see cref="PrepareForward(Tensor)"/> for an input of shape <paramref name="inputShape"/>.</summary>
+    private protected Tensor PrepareForward(int[] inputShape)
     {
-        _geometry = GeometryFor(x.Shape);
-        if (!x.HasShape(_inputShape)) _inputShape = (int[])x.Shape.Clone();
+        _geometry = GeometryFor(inputShape);
+        if (!_inputShape.AsSpan().SequenceEqual(inputShape)) _inputShape = (int[])inputShape.Clone();
         return Tensor.Ensure(ref _output, _geometry.Batch, _geometry.Channels, _geometry.OutHeight, _geometry.OutWidth);
     }
 

@@ -30,7 +30,8 @@ public sealed class Sequential : Module
     /// product with the bias and the ReLU in its epilogue; a BatchNorm followed by a ReLU or a <see cref="Sigmoid"/> (the
     /// seeds' MLP and LeNet) applies the activation to each strip or plane while it is in cache. Each saves the
     /// activation's pass over memory and gives the same bits; the activation layer keeps the result for its backward,
-    /// the stateless identities are skipped.</summary>
+    /// the stateless identities are skipped. A 2×2 average pooling after that activation (LeNet's BN → sigmoid → pool) is
+    /// computed by the BatchNorm too, each plane pooled while it is in cache, without the pooling's read of the activation.</summary>
     public override Tensor Forward(Tensor x)
     {
         for (int i = 0; i < _layers.Count; i++)
@@ -46,6 +47,17 @@ public sealed class Sequential : Module
             }
             if (_layers[i] is BatchNormBase bn && activation is { FusedForm: not Kernels.FusedActivation.None and var form })
             {
+                int after = next + 1;
+                while (after < _layers.Count && _layers[after] is Identity) after++;
+                if (after < _layers.Count && _layers[after] is AvgPool2d pool && pool.PoolsEvenTwoByTwo(x.Shape))
+                {
+                    // BN → activation → 2×2 average pooling (LeNet's): the pooling of each plane too while it is in cache.
+                    var pooled = pool.OutputForFusedForward(x.Shape);
+                    activation.AdoptFused(bn.Forward(x, form, pooled));
+                    x = pooled;
+                    i = after;
+                    continue;
+                }
                 x = activation.AdoptFused(bn.Forward(x, form));
                 i = next;
                 continue;

@@ -21,7 +21,13 @@ public abstract partial class BatchNormBase
     /// each strip or plane while it is in cache; the other paths (eval, SyncBN, Batch Renorm, Ghost BN's unfused
     /// shapes) apply it over the result afterwards. The same values either way. The backward is unchanged: it never
     /// reads this layer's output, and the activation layer computes dy·f′ from the fused result.</summary>
-    internal Tensor Forward(Tensor x, FusedActivation activation)
+    internal Tensor Forward(Tensor x, FusedActivation activation) => Forward(x, activation, null);
+
+    /// <summary>As <see cref="Forward(Tensor, FusedActivation)"/>, then the 2×2, stride-2 average pooling of f(BN(x)) into
+    /// <paramref name="pooled"/> ([N, C, H/2, W/2], H and W even) for <see cref="Sequential"/>'s BN → activation → pool
+    /// fusion: the fused planar kernel pools each plane while it is in cache, the other paths pool the result afterwards.
+    /// The same values either way; the layer's output (the activation's) is still written in full for the backward.</summary>
+    internal Tensor Forward(Tensor x, FusedActivation activation, Tensor? pooled)
     {
         ArgumentNullException.ThrowIfNull(x);
         var (n, spatial) = Layout(x.Shape);
@@ -47,13 +53,23 @@ public abstract partial class BatchNormBase
         _groups = groups;
         _batchStatistics = useBatch;
         var y = Tensor.Ensure(ref _output, x.Shape);
-        bool activated = useBatch ? ForwardBatch(x, y, perGroup, spatial, activation) : ForwardRunning(x, y, n, spatial);
+        if (pooled is not null) CheckPooledShape(x.Shape, pooled);
+        bool activated = useBatch ? ForwardBatch(x, y, perGroup, spatial, activation, pooled) : ForwardRunning(x, y, n, spatial);
         if (!activated && activation != FusedActivation.None) Activations.Apply(activation, y.Span, y.Span);
+        if (!activated && pooled is not null)
+            Pooling.AvgForward(new Pool2dGeometry(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], 2, 2), y.Span, pooled.Span);
         return y;
     }
 
-    /// <summary>Returns whether <paramref name="activation"/> was applied (by the fused kernels).</summary>
-    private bool ForwardBatch(Tensor x, Tensor y, int perGroup, int spatial, FusedActivation activation)
+    private static void CheckPooledShape(int[] shape, Tensor pooled)
+    {
+        if (shape.Length != 4 || shape[2] % 2 != 0 || shape[3] % 2 != 0 || !pooled.HasShape([shape[0], shape[1], shape[2] / 2, shape[3] / 2]))
+            throw new ArgumentException($"pooled output {pooled.ShapeString()} is not the 2×2 pooling of [{string.Join(", ", shape)}] (H and W even)", nameof(pooled));
+    }
+
+    /// <summary>Returns whether <paramref name="activation"/> was applied (by the fused kernels), and the pooling into
+    /// <paramref name="pooled"/> if given.</summary>
+    private bool ForwardBatch(Tensor x, Tensor y, int perGroup, int spatial, FusedActivation activation, Tensor? pooled)
     {
         int c = NumFeatures;
         long count = (long)perGroup * spatial;
@@ -70,7 +86,8 @@ public abstract partial class BatchNormBase
             var m2 = _statM2.AsSpan(g * c, c);
             if (fused)
             {
-                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial, activation);
+                ForwardFused(xs, y.Span.Slice(g * groupSize, groupSize), g, perGroup, spatial, activation,
+                    pooled is null ? default : pooled.Span.Slice(g * (groupSize / 4), groupSize / 4), pooled is null ? 0 : x.Shape[3]);
                 continue;
             }
             // The fused kernels' own reductions where they apply, so every variant agrees with plain BN.
@@ -110,7 +127,8 @@ public abstract partial class BatchNormBase
 
     /// <summary>Group <paramref name="g"/> through <see cref="BatchNorm.ForwardTraining"/> (r = 1, d = 0), then
     /// the per-channel state the backward and the running statistics need, as the unfused path leaves it.</summary>
-    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial, FusedActivation activation)
+    private void ForwardFused(ReadOnlySpan<float> xs, Span<float> ys, int g, int perGroup, int spatial, FusedActivation activation,
+        Span<float> pooled, int planeWidth)
     {
         int c = NumFeatures;
         var mean = _statMean.AsSpan(g * c, c);
@@ -119,7 +137,7 @@ public abstract partial class BatchNormBase
         ReadOnlySpan<float> beta = BiasParameter is null ? default : BiasParameter.Value.Span;
         var invstd = _statInvstd.AsSpan(g * c, c);
         BatchNorm.ForwardTraining(xs, perGroup, c, spatial, gamma, beta, Eps, mean, m2, invstd,
-            _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), ys, activation);
+            _alpha.AsSpan(g * c, c), _shift.AsSpan(g * c, c), ys, activation, pooled, planeWidth);
         _rd.AsSpan(g * c, c).Fill(1);
         _dd.AsSpan(g * c, c).Clear();
         _r.AsSpan(g * c, c).Fill(1);
