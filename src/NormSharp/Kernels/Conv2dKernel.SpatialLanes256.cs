@@ -118,15 +118,11 @@ public static unsafe partial class Conv2dKernel
             for (int t0 = 0; t0 < taps; t0 += NarrowGradTaps)
             {
                 int tapCount = Math.Min(NarrowGradTaps, taps - t0);
-                for (int q = 0; q < NarrowGradTaps; q++)
-                {
-                    int t = t0 + Math.Min(q, tapCount - 1);
-                    offsets[q] = (nint)c * planeStride + t / k * ws + t % k;
-                }
+                TapOffsets(offsets, NarrowGradTaps, c, t0, tapCount, k, ws, planeStride);
                 for (int o0 = 0; o0 < g.OutChannels; o0 += NarrowGradChannels)
                 {
                     int channels = Math.Min(NarrowGradChannels, g.OutChannels - o0);
-                    for (int r = 0; r < NarrowGradChannels; r++) planes[r] = (nint)Math.Min(o0 + r, g.OutChannels - 1) * outH * ld;
+                    PlaneOffsets(planes, NarrowGradChannels, o0, g.OutChannels, (long)outH * ld);
                     WeightGradientSpatialBlock256(xs, dyPad, outH, ld, span, ws, offsets, planes,
                         acc + ((long)o0 * rows + c * taps + t0) * 16, rows, channels, tapCount);
                 }

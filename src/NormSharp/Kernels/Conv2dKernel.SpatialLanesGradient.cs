@@ -30,7 +30,7 @@ public static unsafe partial class Conv2dKernel
                     for (int o0 = 0; o0 < g.OutChannels; o0 += GradChannels)
                     {
                         int channels = Math.Min(GradChannels, g.OutChannels - o0);
-                        for (int r = 0; r < GradChannels; r++) planes[r] = (nint)Math.Min(o0 + r, g.OutChannels - 1) * outH * outW;
+                        PlaneOffsets(planes, GradChannels, o0, g.OutChannels, (long)outH * outW);
                         WeightGradientSpatialRow(xs + (long)c * planeStride + u * ws, gradOutImage, outH, outW, ws, planes,
                             acc + ((long)o0 * rows + c * taps + u * k) * 16, rows, channels);
                     }
@@ -41,15 +41,11 @@ public static unsafe partial class Conv2dKernel
             for (int t0 = 0; t0 < taps; t0 += GradTaps)
             {
                 int tapCount = Math.Min(GradTaps, taps - t0);
-                for (int q = 0; q < GradTaps; q++)
-                {
-                    int t = t0 + Math.Min(q, tapCount - 1);
-                    offsets[q] = (nint)c * planeStride + t / k * ws + t % k;
-                }
+                TapOffsets(offsets, GradTaps, c, t0, tapCount, k, ws, planeStride);
                 for (int o0 = 0; o0 < g.OutChannels; o0 += GradChannels)
                 {
                     int channels = Math.Min(GradChannels, g.OutChannels - o0);
-                    for (int r = 0; r < GradChannels; r++) planes[r] = (nint)Math.Min(o0 + r, g.OutChannels - 1) * outH * outW;
+                    PlaneOffsets(planes, GradChannels, o0, g.OutChannels, (long)outH * outW);
                     WeightGradientSpatialBlock(xs, gradOutImage, outH, outW, ws, offsets, planes,
                         acc + ((long)o0 * rows + c * taps + t0) * 16, rows, channels, tapCount);
                 }
@@ -180,5 +176,24 @@ public static unsafe partial class Conv2dKernel
         if (count > 1) AddTo(acc + 16, t1);
         if (count > 2) AddTo(acc + 32, t2);
         if (count > 3) AddTo(acc + 48, t3);
+    }
+
+    /// <summary>offsets[q] = the x offset of tap t0 + q of input channel c (c·planeStride + (t / k)·ws + t % k) for q &lt;
+    /// <paramref name="count"/>; past the block's <paramref name="tapCount"/> taps, its last tap again (a micro-kernel
+    /// computes those accumulators and does not store them).</summary>
+    private static void TapOffsets(nint* offsets, int count, int c, int t0, int tapCount, int k, int ws, int planeStride)
+    {
+        for (int q = 0; q < count; q++)
+        {
+            int t = t0 + Math.Min(q, tapCount - 1);
+            offsets[q] = (nint)c * planeStride + t / k * ws + t % k;
+        }
+    }
+
+    /// <summary>planes[r] = the dy offset of output channel o0 + r (planes of <paramref name="planeSize"/>) for r &lt;
+    /// <paramref name="count"/>; past the last channel, the last channel again (computed by the micro-kernel, not stored).</summary>
+    private static void PlaneOffsets(nint* planes, int count, int o0, int outChannels, long planeSize)
+    {
+        for (int r = 0; r < count; r++) planes[r] = (nint)(Math.Min(o0 + r, outChannels - 1) * planeSize);
     }
 }
