@@ -21,12 +21,12 @@ public static unsafe partial class BatchNorm
     /// <summary>Tests set this to force (true) or forbid (false) the row parties; null: decided by the shape and the L2.</summary>
     internal static bool? RowPartiesOverride;
 
-    /// <summary>Row parties for a fused [N, C] batch: with two threads or more, a batch large enough to share, at least two
-    /// blocks per party, and a party's share of x, y, dy and dx within the L2 of a core.</summary>
+    /// <summary>Row parties for a fused [N, C] batch: with two threads or more, a batch large enough to share, a block per
+    /// party at least, and a party's share of x, y, dy and dx within the L2 of a core.</summary>
     private static bool UseRowParties(in FusedShape shape)
     {
         int parties = ParallelRunner.Threads;
-        if (parties < 2 || shape.Spatial != 1 || shape.Elements < Grain || Blocks(shape) < 2 * parties) return false;
+        if (parties < 2 || shape.Spatial != 1 || shape.Elements < Grain || Blocks(shape) < parties) return false;
         if (RowPartiesOverride is bool forced) return forced;
         return 4 * shape.Elements * sizeof(float) / parties <= CacheSizes.L2PerCore;
     }

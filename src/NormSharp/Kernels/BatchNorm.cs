@@ -14,7 +14,7 @@ namespace NormSharp.Kernels;
 /// thread count. Reductions accumulate in double, with a per-block shift for the statistics (the first
 /// value of the block): never the naive E[x²] − E[x]² in float.</para>
 /// <para>Training layers use the float-run reductions instead (<see cref="TrainingStatistics"/>,
-/// <see cref="TrainingBackwardReduce"/>): the same per-block shift, but [N, C] blocks of quarters of the rows
+/// <see cref="TrainingBackwardReduce"/>): the same per-block shift, but [N, C] blocks of halves of the rows
 /// (<see cref="BlockRows"/>), and the sums inside a block run in float over short runs before being added in double
 /// (~1e-7 relative instead of double rounding, still thread-count independent), at float SIMD width. Plain [N, C]
 /// training BN (no hook between statistics and apply, such as SyncBN, Batch Renorm or precise-BN collection) runs the
@@ -28,12 +28,15 @@ namespace NormSharp.Kernels;
 public static unsafe partial class BatchNorm
 {
     /// <summary>Blocks of rows per column in the [N, C] layout, as equal as the batch allows (planar batches:
-    /// <see cref="PlaneBlocksPerChannel"/> blocks of planes per channel): two per party for two parties owning whole
-    /// blocks (BatchNorm.FusedRowParties.cs), and few, because every block costs a merge per column. In-process A/B of
-    /// the [500, 500] layer forward+backward (Intel Xeon): 16 blocks 98 µs at 2 threads and 281 at 1, 8 blocks 87 and
-    /// 250, 4 blocks 78 and 248. The blocks used to be whole float runs (128, 128, 128 and 116 rows of 500): the party
-    /// with 256 rows then summed and applied 5% more than the other, which waited for it at each meeting.</summary>
-    private const int RowBlocksPerColumn = 4;
+    /// <see cref="PlaneBlocksPerChannel"/> blocks of planes per channel): one per party for two parties owning whole
+    /// blocks (BatchNorm.FusedRowParties.cs), and few, because every block costs a merge per column, and each party reads
+    /// the other's partials for its columns. In-process A/B of the [500, 500] layer forward+backward (Intel Xeon): 16 blocks
+    /// 98 µs at 2 threads and 281 at 1, 8 blocks 87 and 250, 4 blocks 78 and 248; 2 blocks against 4, builds alternated
+    /// eight times, 71.3–74.0 against 73.6–75.2 µs at 2 threads ([500, 200] 27.7 against 29.8, [256, 120] 15.3 against
+    /// 16.4, [1000, 260] within noise) and 243–253 against 249–259 at 1. The blocks used to be whole float runs (128, 128,
+    /// 128 and 116 rows of 500): the party with 256 rows then summed and applied 5% more than the other, which waited for
+    /// it at each meeting.</summary>
+    private const int RowBlocksPerColumn = 2;
 
     /// <summary>Below this many elements an element-wise pass runs on one thread (PyTorch's grain size).</summary>
     private const int Grain = 32768;

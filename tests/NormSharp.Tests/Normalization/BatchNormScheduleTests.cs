@@ -12,13 +12,14 @@ namespace NormSharp.Tests.Normalization;
 public class BatchNormScheduleTests
 {
     [Theory]
-    [InlineData(500, 500, 2)]   // the seed MLP's BN: 4 blocks of 125 rows (float runs of 32, 32, 32, 29), a masked last vector per row
+    [InlineData(500, 500, 2)]   // the seed MLP's BN: 2 blocks of 250 rows (float runs of 32 … 32, 26), a masked last vector per row
     [InlineData(300, 301, 2)]
-    [InlineData(100, 336, 3)]   // 4 blocks: 3 parties would need 6, so the strips run either way
+    [InlineData(100, 336, 3)]   // 2 blocks: 3 parties would need 3, so the strips run either way
     [InlineData(520, 1024, 2)]  // rows of 4 KB
     [InlineData(1000, 260, 2)]
-    [InlineData(385, 200, 2)]   // blocks of 97 rows, the last of 94
-    [InlineData(13, 2600, 2)]   // blocks of 4 rows, the last of one
+    [InlineData(385, 200, 2)]   // blocks of 193 rows, the last of 192
+    [InlineData(13, 2600, 2)]   // blocks of 7 rows, the last of 6
+    [InlineData(3, 11000, 2)]   // blocks of 2 rows, the last of one
     public void RowPartiesGiveTheBitsOfTheStrips(int n, int c, int threads) => KernelSerialCollection.WithThreads(threads, () =>
     {
         var x = RandomArray(n * c, 61, offset: 2f, scale: 3f);
