@@ -64,10 +64,14 @@ internal static class FastExp
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> TimesPowerOfTwo(Vector256<float> e, Vector256<float> n) =>
-        Avx512F.VL.IsSupported ? Avx512F.VL.Scale(e, n) : e * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        Avx512F.VL.IsSupported ? Avx512F.VL.Scale(e, n) : TimesExponentBits(e, n);
 
     /// <summary>e·2ⁿ as a multiply by 2ⁿ built in the exponent bits (n integral, in [−126, 127]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> TimesExponentBits(Vector512<float> e, Vector512<float> n) =>
         e * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TimesExponentBits(Vector256<float> e, Vector256<float> n) =>
+        e * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
 }

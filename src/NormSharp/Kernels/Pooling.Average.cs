@@ -27,13 +27,7 @@ public static unsafe partial class Pooling
                 if (IsTwoByTwo(g))
                 {
                     // LeNet's AvgPool(2, 2): every window lies inside the image.
-                    if (Avx512F.IsSupported)
-                    {
-                        AverageTwoByTwoPlane512(src, dst, width, g.OutHeight, g.OutWidth, scale);
-                        continue;
-                    }
-                    for (int i = 0; i < g.OutHeight; i++)
-                        AverageTwoByTwoRow(src + 2 * i * width, src + (2 * i + 1) * width, dst + i * g.OutWidth, g.OutWidth, scale);
+                    AverageTwoByTwo(src, dst, width, g.OutHeight, g.OutWidth);
                     continue;
                 }
                 for (int i = 0; i < g.OutHeight; i++)
@@ -53,8 +47,8 @@ public static unsafe partial class Pooling
     }
 
     /// <summary>One plane's 2×2, stride-2 average (<paramref name="width"/> columns, 2·<paramref name="outHeight"/> rows, both
-    /// even): exactly what <see cref="AvgForward"/> computes for it, for a plane still in cache (BN's forward with the
-    /// pooling fused in, BatchNorm.FusedPlaneParties.cs).</summary>
+    /// even): what <see cref="AvgForward"/> computes for it plane by plane, and for a plane still in cache (BN's forward with
+    /// the pooling fused in, BatchNorm.FusedPlaneParties.cs).</summary>
     internal static void AverageTwoByTwo(float* source, float* target, int width, int outHeight, int outWidth)
     {
         const float scale = 1f / 4;

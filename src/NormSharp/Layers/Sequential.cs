@@ -36,8 +36,7 @@ public sealed class Sequential : Module
     {
         for (int i = 0; i < _layers.Count; i++)
         {
-            int next = i + 1;
-            while (next < _layers.Count && _layers[next] is Identity) next++;
+            int next = NextLayer(i);
             var activation = next < _layers.Count ? _layers[next] as ActivationModule : null;
             if (_layers[i] is Dense dense && activation is ReLU relu)
             {
@@ -47,8 +46,7 @@ public sealed class Sequential : Module
             }
             if (_layers[i] is BatchNormBase bn && activation is { FusedForm: not Kernels.FusedActivation.None and var form })
             {
-                int after = next + 1;
-                while (after < _layers.Count && _layers[after] is Identity) after++;
+                int after = NextLayer(next);
                 if (after < _layers.Count && _layers[after] is AvgPool2d pool && pool.PoolsEvenTwoByTwo(x.Shape))
                 {
                     // BN → activation → 2×2 average pooling (LeNet's): the pooling of each plane too while it is in cache.
@@ -65,6 +63,14 @@ public sealed class Sequential : Module
             x = _layers[i].Forward(x);
         }
         return x;
+    }
+
+    /// <summary>The first layer after <paramref name="i"/> that is not an <see cref="Identity"/> (the count if none).</summary>
+    private int NextLayer(int i)
+    {
+        int next = i + 1;
+        while (next < _layers.Count && _layers[next] is Identity) next++;
+        return next;
     }
 
     /// <summary>Runs the layers' backward passes in reverse. An <see cref="AvgPool2d"/> after a ReLU or a
