@@ -16,7 +16,8 @@ public static unsafe partial class Conv2dKernel
     // copies an image's dy to [H', C_out, 16] (rows zero-padded to a vector), and the call reorders the weights once
     // to [C, k, C_out, k] with the taps u reversed: dy rows i = r − u ascending meet kernel rows u descending.
     // The im2col path instead wrote and re-read a [150, 100] column matrix per image (Wᵀ·dy with K = 16), then added
-    // it back into dx (col2im): conv2's dx 1.12–1.15 → 0.72 ms (2 threads, Intel Xeon; bench/RESULTS.md).
+    // it back into dx (col2im): conv2's dx 1.12–1.15 → 0.72 ms (2 threads, Intel Xeon; bench/RESULTS.md). dy rows of
+    // exactly 10 take the packed form (Conv2dKernel.PackedRowGradient.cs: eight images per vector set, the same bits).
 
     /// <summary>Taps per kernel row the row gradient is written for (5: ten accumulators for two channels).</summary>
     private const int RowGradientTaps = 5;

@@ -59,7 +59,8 @@ public static unsafe partial class Conv2dKernel
             {
                 float* reordered = SharedWeights(g, chunks, ws);
                 ReorderRowGradientWeights(g, w, reordered);
-                ParallelRunner.For(chunks, new RowGradientBody(g, chunks, dy, reordered, dx, ws));
+                if (UsesPackedRowGradient(g)) ParallelRunner.For(chunks, new PackedRowGradientBody(g, chunks, dy, reordered, dx, ws));
+                else ParallelRunner.For(chunks, new RowGradientBody(g, chunks, dy, reordered, dx, ws));
             }
             else ParallelRunner.For(chunks, new BackwardDataBody(g, chunks, dy, w, dx, ws));
         }
@@ -170,7 +171,7 @@ public static unsafe partial class Conv2dKernel
         int ld = ColumnStride(g);
         int im2col = checked(g.ColumnRows * ld + (ld == g.ColumnCols ? 0 : g.OutChannels * ld));
         int direct = UsesChannelLanes(g) ? ChannelLanesScratch(g) : UsesSpatialLanes(g) ? SpatialLanesScratch(g) : 0;
-        if (UsesRowGradient(g)) direct = Math.Max(direct, RowGradientScratch(g));
+        if (UsesRowGradient(g)) direct = Math.Max(direct, Math.Max(RowGradientScratch(g), PackedRowGradientScratch(g)));
         return checked(2 * ColumnSlack(g) + Math.Max(im2col, direct));
     }
 
