@@ -133,32 +133,29 @@ public static unsafe partial class Conv2dKernel
             for (int j = 0; j < steps; j++, d += PackedImages * PackedRowWidth, w += k)
             {
                 // a: tap column 0, b: 1, ..., e: 4; the digit is the vector of the packed row.
-                var x = Vector512.LoadAligned(d);
-                a0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[0]), a0); b0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[1]), b0);
-                c0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[2]), c0); d0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[3]), d0);
-                e0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[4]), e0);
-                x = Vector512.LoadAligned(d + 16);
-                a1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[0]), a1); b1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[1]), b1);
-                c1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[2]), c1); d1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[3]), d1);
-                e1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[4]), e1);
-                x = Vector512.LoadAligned(d + 32);
-                a2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[0]), a2); b2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[1]), b2);
-                c2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[2]), c2); d2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[3]), d2);
-                e2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[4]), e2);
-                x = Vector512.LoadAligned(d + 48);
-                a3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[0]), a3); b3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[1]), b3);
-                c3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[2]), c3); d3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[3]), d3);
-                e3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[4]), e3);
-                x = Vector512.LoadAligned(d + 64);
-                a4 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[0]), a4); b4 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[1]), b4);
-                c4 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[2]), c4); d4 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[3]), d4);
-                e4 = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[4]), e4);
+                Taps(Vector512.LoadAligned(d), w, ref a0, ref b0, ref c0, ref d0, ref e0);
+                Taps(Vector512.LoadAligned(d + 16), w, ref a1, ref b1, ref c1, ref d1, ref e1);
+                Taps(Vector512.LoadAligned(d + 32), w, ref a2, ref b2, ref c2, ref d2, ref e2);
+                Taps(Vector512.LoadAligned(d + 48), w, ref a3, ref b3, ref c3, ref d3, ref e3);
+                Taps(Vector512.LoadAligned(d + 64), w, ref a4, ref b4, ref c4, ref d4, ref e4);
             }
             taps[0] = a0; taps[1] = a1; taps[2] = a2; taps[3] = a3; taps[4] = a4;
             taps[5] = b0; taps[6] = b1; taps[7] = b2; taps[8] = b3; taps[9] = b4;
             taps[10] = c0; taps[11] = c1; taps[12] = c2; taps[13] = c3; taps[14] = c4;
             taps[15] = d0; taps[16] = d1; taps[17] = d2; taps[18] = d3; taps[19] = d4;
             taps[20] = e0; taps[21] = e1; taps[22] = e2; taps[23] = e3; taps[24] = e4;
+        }
+
+        /// <summary>One dy vector times the five tap-column weights w[0..5), into each tap's accumulator.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Taps(Vector512<float> x, float* w, ref Vector512<float> a, ref Vector512<float> b, ref Vector512<float> c,
+            ref Vector512<float> d, ref Vector512<float> e)
+        {
+            a = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[0]), a);
+            b = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[1]), b);
+            c = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[2]), c);
+            d = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[3]), d);
+            e = Vector512.FusedMultiplyAdd(x, Vector512.Create(w[4]), e);
         }
     }
 }
