@@ -29,15 +29,24 @@ public static unsafe partial class Conv2dKernel
     /// wherever it applies.</summary>
     internal static bool? PackedRowGradientOverride;
 
-    /// <summary>Whether the row gradient packs eight images' dy rows into whole vectors: dy rows of 10 (dx rows of 14).</summary>
-    private static bool UsesPackedRowGradient(in Conv2dGeometry g) =>
-        UsesRowGradient(g) && g.OutWidth == PackedRowWidth && PackedRowGradientOverride != false;
+    /// <summary>Floats of the largest packed dy block: 256 KB, so that the block (five times the per-image copy) stays
+    /// within a core's L2 and the workspace within a few times the im2col matrix it replaces.</summary>
+    private const int MaxPackedRowGradientDy = 64 * 1024;
+
+    /// <summary>Whether the row gradient can pack eight images' dy rows into whole vectors: dy rows of 10 (dx rows of 14),
+    /// and a packed block within <see cref="MaxPackedRowGradientDy"/>. The workspace follows this, not the override.</summary>
+    private static bool PackedRowGradientFits(in Conv2dGeometry g) =>
+        UsesRowGradient(g) && g.OutWidth == PackedRowWidth
+        && (long)g.OutHeight * g.OutChannels * PackedImages * PackedRowWidth <= MaxPackedRowGradientDy;
+
+    /// <summary>Whether <see cref="Conv2dKernel.BackwardData"/> runs the packed row gradient.</summary>
+    private static bool UsesPackedRowGradient(in Conv2dGeometry g) => PackedRowGradientFits(g) && PackedRowGradientOverride != false;
 
     /// <summary>Floats of one packed dy block: [H', C_out, 80].</summary>
     private static int PackedRowGradientDySize(in Conv2dGeometry g) => checked(g.OutHeight * g.OutChannels * PackedImages * PackedRowWidth);
 
     /// <summary>Per-chunk scratch of the packed row gradient: the packed dy block, 64-byte aligned inside it.</summary>
-    private static int PackedRowGradientScratch(in Conv2dGeometry g) => checked(PackedRowGradientDySize(g) + 16);
+    private static int PackedRowGradientScratch(in Conv2dGeometry g) => PackedRowGradientFits(g) ? PackedRowGradientDySize(g) + 16 : 0;
 
     /// <summary>dx for the images of one chunk, eight at a time, from the weights of <see cref="ReorderRowGradientWeights"/>.
     /// The chunks split the batch in whole groups of eight (the last group may be short: its missing images are zero rows).</summary>

@@ -31,6 +31,20 @@ public class PackedRowGradientTests
             });
     }
 
+    [Fact]
+    public void ABlockPastTheLimitKeepsThePerImageKernel()
+    {
+        // dy [90, 10, 10]: a packed block of 72,000 floats, past the 64 K limit. The per-image kernel runs, and the
+        // workspace is sized for it whatever the override says.
+        var g = new Conv2dGeometry(9, 1, 14, 14, 90, 5);
+        var rng = new Rng(13);
+        float[] dy = Approx.Random(rng, g.OutputSize), weight = Approx.Random(rng, g.WeightSize), reference = new float[g.InputSize];
+        Conv2dReference.BackwardData(g, dy, weight, reference);
+        float[] dx = Run(g, dy, weight, true);
+        Assert.Equal(Run(g, dy, weight, false), dx);
+        Approx.Equal(reference, dx, $"dx of {g}");
+    }
+
     private static float[] Run(Conv2dGeometry g, float[] dy, float[] weight, bool packed)
     {
         float[] ws = Enumerable.Repeat(float.NaN, Conv2dKernel.WorkspaceSize(g)).ToArray();
