@@ -17,7 +17,8 @@ public static unsafe partial class Conv2dKernel
     // to [C, k, C_out, k] with the taps u reversed: dy rows i = r − u ascending meet kernel rows u descending.
     // The im2col path instead wrote and re-read a [150, 100] column matrix per image (Wᵀ·dy with K = 16), then added
     // it back into dx (col2im): conv2's dx 1.12–1.15 → 0.72 ms (2 threads, Intel Xeon; bench/RESULTS.md). dy rows of
-    // exactly 10 take the packed form (Conv2dKernel.PackedRowGradient.cs: eight images per vector set, the same bits).
+    // 2, 4, 6, 8, 10 and 12 take the packed form (Conv2dKernel.PackedRowGradient.cs: several images' rows in whole
+    // vectors, the same bits); this per-image form keeps the odd widths.
 
     /// <summary>Taps per kernel row the row gradient is written for (5: ten accumulators for two channels).</summary>
     private const int RowGradientTaps = 5;

@@ -59,7 +59,7 @@ public static unsafe partial class Conv2dKernel
             {
                 float* reordered = SharedWeights(g, chunks, ws);
                 ReorderRowGradientWeights(g, w, reordered);
-                if (UsesPackedRowGradient(g)) ParallelRunner.For(chunks, new PackedRowGradientBody(g, chunks, dy, reordered, dx, ws));
+                if (UsesPackedRowGradient(g)) RunPackedRowGradient(g, chunks, dy, reordered, dx, ws);
                 else ParallelRunner.For(chunks, new RowGradientBody(g, chunks, dy, reordered, dx, ws));
             }
             else ParallelRunner.For(chunks, new BackwardDataBody(g, chunks, dy, w, dx, ws));

@@ -2,9 +2,9 @@ using NormSharp.Kernels;
 
 namespace NormSharp.Tests.Kernels;
 
-/// <summary>The packed row gradient (<c>Conv2dKernel.PackedRowGradient.cs</c>: eight images' dy rows of 10 in five
-/// vectors) against the per-image row gradient, bit for bit, and against the nested-loop <see cref="Conv2dReference"/>:
-/// batches of whole and short groups of eight, at 1 and 2 threads.</summary>
+/// <summary>The packed row gradient (<c>Conv2dKernel.PackedRowGradient.cs</c>: several images' dy rows in whole vectors,
+/// e.g. eight rows of 10 in five) against the per-image row gradient, bit for bit, and against the nested-loop
+/// <see cref="Conv2dReference"/>: every packed row width, batches of whole and short groups, at 1 and 2 threads.</summary>
 [Collection(KernelSerialCollection.Name)]
 public class PackedRowGradientTests
 {
@@ -16,6 +16,11 @@ public class PackedRowGradientTests
     [InlineData(16, 3, 12, 14, 5)]   // dy 8×10, three input channels, five output channels
     [InlineData(3, 1, 5, 14, 2)]     // dy one row of 10: each dx row reaches one dy row
     [InlineData(12, 2, 20, 14, 7)]   // dy 16×10
+    [InlineData(9, 6, 12, 12, 16)]   // LeNet's conv2 without conv1's padding: dy rows of 8, four images in two vectors
+    [InlineData(19, 2, 9, 8, 3)]     // rows of 4: eight images in two vectors, a group of three
+    [InlineData(17, 1, 7, 6, 2)]     // rows of 2: sixteen images in two vectors, a group of one
+    [InlineData(11, 3, 10, 10, 4)]   // rows of 6: eight images in three vectors
+    [InlineData(6, 2, 16, 16, 5)]    // rows of 12: four images in three vectors, a group of two
     public void MatchesThePerImageKernelBitForBit(int n, int c, int h, int w, int o)
     {
         var g = new Conv2dGeometry(n, c, h, w, o, 5);
