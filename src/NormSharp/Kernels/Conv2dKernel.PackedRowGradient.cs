@@ -85,11 +85,11 @@ public static unsafe partial class Conv2dKernel
             var lanes = Vector512<int>.Indices;
             for (int v = 0; v < RowGradientTaps; v++)
             {
-                reach[v] = (Vector512.GreaterThanOrEqual(lanes, Vector512.Create(v)) & Vector512.LessThan(lanes, Vector512.Create(v + width))).AsSingle();
+                reach[v] = Vector512.AndNot(FirstLanes512(v + width), FirstLanes512(v));
                 for (int s = 0; s < images; s++)
                     spread[s * RowGradientTaps + v] = Vector512.Max(lanes + Vector512.Create(width * s % 16 - v), Vector512<int>.Zero) & Vector512.Create(31);
             }
-            var dxLanes = Vector512.LessThan(lanes, Vector512.Create(g.Width)).AsSingle();
+            var dxLanes = FirstLanes512(g.Width);
             int groups = (g.Batch + images - 1) / images, inPlane = g.Height * g.Width;
             for (int group = ChunkStart(chunk, chunks, groups), end = ChunkStart(chunk + 1, chunks, groups); group < end; group++)
             {
@@ -123,7 +123,7 @@ public static unsafe partial class Conv2dKernel
         private void PackRows(float* images, int count, float* rows)
         {
             int width = g.OutWidth, plane = g.OutHeight * width, packed = 16 * TVectors.Count, group = PackedImages(g);
-            var valid = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+            var valid = FirstLanes512(width);
             for (int i = 0; i < g.OutHeight; i++)
                 for (int o = 0; o < g.OutChannels; o++)
                 {

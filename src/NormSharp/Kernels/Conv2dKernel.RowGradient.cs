@@ -57,7 +57,7 @@ public static unsafe partial class Conv2dKernel
             var lanes = Vector512<int>.Indices;
             for (int v = 0; v < RowGradientTaps; v++)
                 shift[v] = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(lanes, Vector512.Create(v)), lanes - Vector512.Create(v), Vector512.Create(16));
-            var dxLanes = Vector512.LessThan(lanes, Vector512.Create(g.Width)).AsSingle();
+            var dxLanes = FirstLanes512(g.Width);
             int inPlane = g.Height * g.Width;
             for (int n = ChunkStart(chunk, chunks, g.Batch), end = ChunkStart(chunk + 1, chunks, g.Batch); n < end; n++)
             {
@@ -80,7 +80,7 @@ public static unsafe partial class Conv2dKernel
         /// <summary>dy [C_out, H', W'] → [H', C_out, 16], each row's lanes past W' zero.</summary>
         private void CopyRows(float* image, float* rows)
         {
-            var valid = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(g.OutWidth)).AsSingle();
+            var valid = FirstLanes512(g.OutWidth);
             for (int o = 0; o < g.OutChannels; o++)
                 for (int i = 0; i < g.OutHeight; i++)
                     Avx512F.MaskLoad(image + ((long)o * g.OutHeight + i) * g.OutWidth, valid, Vector512<float>.Zero)
