@@ -2,15 +2,15 @@ using System.Runtime.Intrinsics;
 
 namespace NormSharp.Kernels;
 
-/// <summary>The fused [N, C] training kernels as parties that each own a run of rows (<see cref="ParallelRunner.Together"/>),
-/// where a party's share of the four tensors fits in its core's L2.</summary>
+/// <summary>The fused [N, C] training kernels as parties that each own a run of rows (<see cref="ParallelRunner.Together"/>).</summary>
 /// <remarks>
 /// <para>A party sums its blocks of rows over all columns, the parties meet, each merges a share of the columns from
 /// every block in block order and folds them, they meet again, and each applies the affine map to its own rows. A
 /// party reads and writes only its own rows, at every call: x, y, dy and dx of [500, 500] are 0.5 MB each per party,
 /// which stay in a 2 MB L2 from the forward to the backward and from one step to the next, where the column strips
-/// (BatchNorm.Fused.cs) stream every row through both cores from L3. The strips stay for L2s too small for that
-/// (<see cref="UseRowParties"/>).</para>
+/// (BatchNorm.Fused.cs) stream every row through both cores from L3. Where the share does not fit, each core still
+/// streams one contiguous run instead of short strided pieces of every row, and the parties stay faster
+/// (<see cref="UseRowParties"/>); the strips remain for one thread and batches too small to share.</para>
 /// <para>The blocks, their sums and the merges are those of the strip kernels (<see cref="FusedRowStatistics"/>,
 /// <see cref="FusedRowBackwardReduce"/>: <see cref="ShiftedRowSums"/> and <see cref="BlockBackwardSums"/> per block,
 /// <see cref="MergeAllBlocks"/> and <see cref="AddAllBlockSums"/> in block order) and the applies the same fused multiply-adds
@@ -18,17 +18,22 @@ namespace NormSharp.Kernels;
 /// </remarks>
 public static unsafe partial class BatchNorm
 {
-    /// <summary>Tests set this to force (true) or forbid (false) the row parties; null: decided by the shape and the L2.</summary>
+    /// <summary>Tests set this to force (true) or forbid (false) the row parties where the shape allows them; null: row parties.</summary>
     internal static bool? RowPartiesOverride;
 
-    /// <summary>Row parties for a fused [N, C] batch: with two threads or more, a batch large enough to share, a block per
-    /// party at least, and a party's share of x, y, dy and dx within the L2 of a core.</summary>
+    /// <summary>Row parties for a fused [N, C] batch: with two threads or more, a batch large enough to share and a block per
+    /// party at least.</summary>
+    /// <remarks>The rule once also asked that a party's share of x, y, dy and dx fit in its core's L2, and left larger
+    /// batches to the strips; measured against that, the parties are as fast or faster where the share does not fit.
+    /// Forward+backward of the layer at 2 threads, separate processes alternating, sorted medians, Zen 3 (512 KB L2, a
+    /// noisy host): [500, 1024] strips 0.413/0.419/0.435/0.754/0.834 ms, parties 0.273/0.346/0.383/0.400/0.417, and in a
+    /// second set (old build against new) 0.410–0.867 against 0.327–0.391; [500, 500] 0.129–0.185 against 0.099–0.170,
+    /// then 0.150–0.208 against 0.160–0.180 (medians 0.172, 0.169). Intel (2 MB L2): [500, 1024] 434 → 254 µs.</remarks>
     private static bool UseRowParties(in FusedShape shape)
     {
         int parties = ParallelRunner.Threads;
         if (parties < 2 || shape.Spatial != 1 || shape.Elements < Grain || Blocks(shape) < parties) return false;
-        if (RowPartiesOverride is bool forced) return forced;
-        return 4 * shape.Elements * sizeof(float) / parties <= CacheSizes.L2PerCore;
+        return RowPartiesOverride ?? true;
     }
 
     /// <summary>A party's apply of its own whole rows: one aligned stream (<see cref="FlatAffine"/>) where C's coefficient

@@ -6,7 +6,7 @@ namespace NormSharp.Tests.Normalization;
 
 /// <summary>The fused [N, C] kernels' two schedules, column strips and parties owning runs of rows
 /// (BatchNorm.FusedRowParties.cs), give the same bits: statistics, coefficients, y (with and without a fused
-/// activation), the backward sums and dx, at 2 and 3 threads, whichever the machine's L2 would pick; so do the planar
+/// activation), the backward sums and dx, at 2 and 3 threads (the default is the row parties); so do the planar
 /// parties' applies in either order.</summary>
 [Collection(KernelSerialCollection.Name)]
 public class BatchNormScheduleTests
