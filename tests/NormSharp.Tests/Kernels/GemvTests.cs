@@ -65,7 +65,13 @@ public class GemvTests
     [Fact]
     public void InterleavedLayoutGivesTheBitsOfTheRowMajorKernel()
     {
-        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) return; // the interleaved kernel needs Vector512 (its callers fall back)
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            // The interleaved kernel needs Vector512 and says so; its caller (DenseInferenceWeights) keeps W row-major here.
+            var w = new float[4 * 16];
+            Assert.Throws<PlatformNotSupportedException>(() => Gemv.SgemvInterleaved(4, 16, w, new float[16], 0f, new float[4]));
+            return;
+        }
         var rng = new Rng(9);
         foreach (var (m, n) in s_shapes.Concat([(6, 16), (7, 33), (4, 784), (2, 3)]))
             foreach (float beta in new[] { 0f, 1f, 0.5f })
