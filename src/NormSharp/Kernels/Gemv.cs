@@ -13,7 +13,8 @@ namespace NormSharp.Kernels;
 /// panels on every call and runs a 12-row micro-kernel for one useful row, so a batch of one did ~12× the work
 /// and an extra pass over the weights (measured: Dense 784 → 500 at batch 1, 164 µs through GEMM against 27 µs
 /// in ONNX Runtime's MLAS). A GEMV is bound by reading A once: with AVX-512, four rows at a time against each
-/// 16-lane load of x (Vector512 FMAs, one accumulator per row); elsewhere
+/// 16-lane load of x (Vector512 FMAs, one accumulator per row); with AVX2 alone, the same on two Vector256 halves (two
+/// accumulators per row, Gemv.Rows256.cs); elsewhere
 /// <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/> per row.</para>
 /// <para>Threads: the rows are cut into one equal chunk per thread (each at least
 /// <see cref="Grain"/> multiply-adds); every output is one dot product whatever the chunking, so results
@@ -37,13 +38,35 @@ public static unsafe partial class Gemv
     /// <exception cref="ArgumentOutOfRangeException">A size is negative or <paramref name="lda"/> too small.</exception>
     /// <exception cref="ArgumentException">A span is shorter than its matrix or vector.</exception>
     public static void Sgemv(int m, int n, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> x, float beta, Span<float> y)
-        => Sgemv(Vector512.IsHardwareAccelerated, m, n, a, lda, x, beta, y);
+        => Sgemv(DefaultKernel, m, n, a, lda, x, beta, y);
 
-    /// <summary>The same with the path chosen: <paramref name="wide"/> for the AVX-512 four-row kernel, else
-    /// <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/> per row (tests run both).</summary>
-    internal static void Sgemv(bool wide, int m, int n, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> x, float beta, Span<float> y)
+    /// <summary>The widest row kernel here (<see cref="SgemvInterleaved"/> gives the bits of <see cref="RowKernel.Lanes16"/>).</summary>
+    internal static RowKernel DefaultKernel { get; } =
+        Vector512.IsHardwareAccelerated ? RowKernel.Lanes16 : Vector256.IsHardwareAccelerated ? RowKernel.Lanes8 : RowKernel.Dot;
+
+    /// <summary>How the rows are multiplied.</summary>
+    internal enum RowKernel
     {
-        if (wide && !Vector512.IsHardwareAccelerated) throw new PlatformNotSupportedException("Vector512 is not accelerated here");
+        /// <summary><see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/> per row.</summary>
+        Dot,
+        /// <summary>Four rows at a time, per 16 columns two Vector256 FMAs into two accumulators per row (Gemv.Rows256.cs).</summary>
+        Lanes8,
+        /// <summary>Four rows at a time, per 16 columns one Vector512 FMA into one accumulator per row.</summary>
+        Lanes16,
+    }
+
+    /// <summary>Whether <paramref name="kernel"/> runs here.</summary>
+    internal static bool IsSupported(RowKernel kernel) => kernel switch
+    {
+        RowKernel.Lanes16 => Vector512.IsHardwareAccelerated,
+        RowKernel.Lanes8 => Vector256.IsHardwareAccelerated,
+        _ => true,
+    };
+
+    /// <summary>The same with the row kernel chosen (tests run every one this machine supports).</summary>
+    internal static void Sgemv(RowKernel kernel, int m, int n, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> x, float beta, Span<float> y)
+    {
+        if (!IsSupported(kernel)) throw new PlatformNotSupportedException($"the GEMV row kernel {kernel} is not accelerated here");
         CheckMatrix(m, n, a.Length, lda);
         CheckVectors(m, n, x.Length, y.Length);
         if (m == 0) return;
@@ -51,7 +74,7 @@ public static unsafe partial class Gemv
         fixed (float* px = x)
         fixed (float* py = y)
         {
-            var body = new Rows(m, n, pa, lda, px, beta, py, ChunkCount((long)m * n), wide);
+            var body = new Rows(m, n, pa, lda, px, beta, py, ChunkCount((long)m * n), kernel);
             if (body.Chunks == 1) body.Execute(0);
             else ParallelRunner.ForPinned(body.Chunks, body); // each core keeps its rows of the weights in L2
         }
@@ -80,14 +103,22 @@ public static unsafe partial class Gemv
     private static int ChunkCount(long work) => (int)Math.Clamp(work / Grain, 1, ParallelRunner.Threads);
 
     /// <summary>Chunk c computes rows [m·c/chunks, m·(c+1)/chunks).</summary>
-    private readonly struct Rows(int m, int n, float* a, int lda, float* x, float beta, float* y, int chunks, bool wide) : IChunkBody
+    private readonly struct Rows(int m, int n, float* a, int lda, float* x, float beta, float* y, int chunks, RowKernel kernel) : IChunkBody
     {
         public int Chunks { get; } = chunks;
 
         public void Execute(int chunk)
         {
             int start = (int)((long)m * chunk / Chunks), end = (int)((long)m * (chunk + 1) / Chunks);
-            if (!wide)
+            if (kernel == RowKernel.Lanes8)
+            {
+                var body = new Rows256(a, lda, x, beta, y, n);
+                int r = start;
+                for (; r + 4 <= end; r += 4) body.FourRows(r);
+                for (; r < end; r++) body.OneRow(r);
+                return;
+            }
+            if (kernel == RowKernel.Dot)
             {
                 var xs = new ReadOnlySpan<float>(x, n);
                 for (int i = start; i < end; i++)

@@ -13,18 +13,21 @@ public class GemvTests
     private static readonly (int M, int N)[] s_shapes =
         [(0, 5), (3, 0), (1, 1), (5, 7), (16, 15), (17, 16), (33, 17), (10, 31), (64, 65), (120, 400), (500, 784), (301, 129)];
 
-    public static TheoryData<bool, float> Paths()
+    /// <summary>Every row kernel this machine supports, with three β.</summary>
+    public static TheoryData<string, float> Paths()
     {
-        var data = new TheoryData<bool, float>();
-        foreach (bool wide in System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? new[] { false, true } : [false])
-            foreach (float beta in new[] { 0f, 1f, 0.5f }) data.Add(wide, beta);
+        var data = new TheoryData<string, float>();
+        foreach (var kernel in Enum.GetValues<Gemv.RowKernel>())
+            if (Gemv.IsSupported(kernel))
+                foreach (float beta in new[] { 0f, 1f, 0.5f }) data.Add(kernel.ToString(), beta);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void MatchesReference(bool wide, float beta)
+    public void MatchesReference(string kernelName, float beta)
     {
+        var kernel = Enum.Parse<Gemv.RowKernel>(kernelName);
         var rng = new Rng(3);
         foreach (var (m, n) in s_shapes)
             foreach (int pad in new[] { 0, 3 })
@@ -37,9 +40,9 @@ public class GemvTests
                 var expected = (float[])y.Clone();
                 GemmReference.Sgemm(false, false, m, 1, n, 1f, a, lda, x, 1, beta, expected, 1);
 
-                Gemv.Sgemv(wide, m, n, a, lda, x, beta, y);
+                Gemv.Sgemv(kernel, m, n, a, lda, x, beta, y);
 
-                Approx.Equal(expected, y, $"gemv (wide: {wide}) {m}×{n} lda {lda} β {beta}");
+                Approx.Equal(expected, y, $"gemv ({kernel}) {m}×{n} lda {lda} β {beta}");
             }
     }
 
@@ -62,12 +65,13 @@ public class GemvTests
         Assert.Equal(Run(1), Run(2));
     }
 
+    /// <summary>The interleaved layout gives the bits of the row-major Vector512 kernel; without Vector512 the interleaved
+    /// GEMV refuses (DenseInferenceWeights then keeps W row-major for <see cref="Gemv.DefaultKernel"/>).</summary>
     [Fact]
     public void InterleavedLayoutGivesTheBitsOfTheRowMajorKernel()
     {
         if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
-            // The interleaved kernel needs Vector512 and says so; its caller (DenseInferenceWeights) keeps W row-major here.
             var w = new float[4 * 16];
             Assert.Throws<PlatformNotSupportedException>(() => Gemv.SgemvInterleaved(4, 16, w, new float[16], 0f, new float[4]));
             return;
@@ -86,7 +90,7 @@ public class GemvTests
                     Gemv.Interleave(m, n, a, lda, interleaved);
                     KernelSerialCollection.WithThreads(threads, () =>
                     {
-                        Gemv.Sgemv(true, m, n, a, lda, x, beta, expected);
+                        Gemv.Sgemv(Gemv.RowKernel.Lanes16, m, n, a, lda, x, beta, expected);
                         Gemv.SgemvInterleaved(m, n, interleaved, x, beta, actual);
                     });
                     Assert.True(expected.AsSpan().SequenceEqual(actual), $"{m}×{n} β {beta}, {threads} threads");
