@@ -13,10 +13,10 @@ public static unsafe partial class Pooling
             int k = g.KernelSize, s = g.Stride, p = g.Padding, width = g.Width;
             float scale = 1f / (k * k);
             int start = ChunkStart(chunk, chunks, g.Planes), end = ChunkStart(chunk + 1, chunks, g.Planes);
-            if (IsTwoByTwo(g) && Avx512F.IsSupported && g.Height % 2 == 0)
+            if (IsTwoByTwo(g) && PlaneRuns && g.Height % 2 == 0)
             {
                 // Planes of even height are one run of row pairs: the chunk's planes in one call.
-                AverageTwoByTwoPlane512(x + (long)start * g.InputPlaneSize, y + (long)start * g.OutputPlaneSize, width,
+                AverageTwoByTwoRun(x + (long)start * g.InputPlaneSize, y + (long)start * g.OutputPlaneSize, width,
                     (end - start) * g.OutHeight, g.OutWidth, scale);
                 return;
             }
@@ -52,13 +52,34 @@ public static unsafe partial class Pooling
     internal static void AverageTwoByTwo(float* source, float* target, int width, int outHeight, int outWidth)
     {
         const float scale = 1f / 4;
-        if (Avx512F.IsSupported)
+        if (PlaneRuns)
         {
-            AverageTwoByTwoPlane512(source, target, width, outHeight, outWidth, scale);
+            AverageTwoByTwoRun(source, target, width, outHeight, outWidth, scale);
             return;
         }
         for (int i = 0; i < outHeight; i++)
             AverageTwoByTwoRow(source + 2 * i * width, source + (2 * i + 1) * width, target + i * outWidth, outWidth, scale);
+    }
+
+    /// <summary>Tests set this to run the 2×2 pooling row by row (<see cref="AverageTwoByTwoRow"/>, <see cref="SpreadTwoByTwoRow"/>)
+    /// where the whole-vector runs of rows would run, to hold the two to the same bits.</summary>
+    internal static bool TwoByTwoRowsOnly;
+
+    /// <summary>Whether the 2×2 pooling runs over whole runs of rows (Pooling.TwoByTwo512.cs, Pooling.TwoByTwo256.cs).</summary>
+    private static bool PlaneRuns => !TwoByTwoRowsOnly && (Avx512F.IsSupported || Avx2.IsSupported);
+
+    /// <summary>The 2×2 average over a run of row pairs, AVX-512 or AVX2 (<see cref="PlaneRuns"/> must hold).</summary>
+    private static void AverageTwoByTwoRun(float* src, float* dst, int width, int outHeight, int outWidth, float scale)
+    {
+        if (Avx512F.IsSupported) AverageTwoByTwoPlane512(src, dst, width, outHeight, outWidth, scale);
+        else AverageTwoByTwoPlane256(src, dst, width, outHeight, outWidth, scale);
+    }
+
+    /// <summary>The 2×2 spread over a run of row pairs, AVX-512 or AVX2 (<see cref="PlaneRuns"/> must hold).</summary>
+    private static void SpreadTwoByTwoRun(float* grad, float* target, int width, int outHeight, int outWidth, float scale)
+    {
+        if (Avx512F.IsSupported) SpreadTwoByTwoPlane512(grad, target, width, outHeight, outWidth, scale);
+        else SpreadTwoByTwoPlane256(grad, target, width, outHeight, outWidth, scale);
     }
 
     /// <summary>Planes per block of the fused activation backward: about 16 KB of dx, still in L1 when f′ is applied.</summary>
@@ -77,13 +98,13 @@ public static unsafe partial class Pooling
             // 2×2 windows tile an even-sized plane exactly and write every element below: no clearing pass.
             if (!IsTwoByTwo(g) || g.Height % 2 != 0 || width % 2 != 0)
                 new Span<float>(dx + (long)start * g.InputPlaneSize, (end - start) * g.InputPlaneSize).Clear();
-            if (IsTwoByTwo(g) && Avx512F.IsSupported && g.Height % 2 == 0)
+            if (IsTwoByTwo(g) && PlaneRuns && g.Height % 2 == 0)
             {
                 int block = activation == FusedActivation.None ? end - start : DerivativeBlockPlanes(g);
                 for (int first = start; first < end; first += block)
                 {
                     int planes = Math.Min(block, end - first);
-                    SpreadTwoByTwoPlane512(dy + (long)first * g.OutputPlaneSize, dx + (long)first * g.InputPlaneSize, width,
+                    SpreadTwoByTwoRun(dy + (long)first * g.OutputPlaneSize, dx + (long)first * g.InputPlaneSize, width,
                         planes * g.OutHeight, g.OutWidth, scale);
                     ApplyDerivative(first, planes);
                 }
@@ -104,9 +125,9 @@ public static unsafe partial class Pooling
             if (IsTwoByTwo(g))
             {
                 // Windows do not overlap: each covered element receives exactly one share.
-                if (Avx512F.IsSupported)
+                if (PlaneRuns)
                 {
-                    SpreadTwoByTwoPlane512(grad, target, width, g.OutHeight, g.OutWidth, scale);
+                    SpreadTwoByTwoRun(grad, target, width, g.OutHeight, g.OutWidth, scale);
                     return;
                 }
                 for (int i = 0; i < g.OutHeight; i++)

@@ -90,12 +90,13 @@ public static unsafe partial class Pooling
     /// inside the <paramref name="outHeight"/> rows of outputs and the 2·outHeight input rows of this call (stride
     /// <paramref name="pairStride"/> = 2·width per output row), so every overhanging write lands where a later row
     /// of the same call writes its own values, and no read leaves the call's rows. Masked loads and stores that
-    /// miss the cache ran ~1.5× slower than the whole-vector form on LeNet's activations (bench/RESULTS.md).</summary>
-    private static int UnmaskedRows(int outHeight, int outWidth, int pairStride, int full)
+    /// miss the cache ran ~1.5× slower than the whole-vector form on LeNet's activations (bench/RESULTS.md).
+    /// <paramref name="step"/>: input columns per step (32 here, 16 in the AVX2 form).</summary>
+    private static int UnmaskedRows(int outHeight, int outWidth, int pairStride, int full, int step = PairColumns)
     {
-        // Row i reads or writes outputs up to i·outWidth + full/2 + 16 and inputs up to
-        // i·pairStride + width + full + 32 ≤ (i + 1)·pairStride + full + 32.
-        long byOutputs = (long)outHeight * outWidth - full / 2 - 16, byInputs = (long)(outHeight - 1) * pairStride - full - 32;
+        // Row i reads or writes outputs up to i·outWidth + full/2 + step/2 and inputs up to
+        // i·pairStride + width + full + step ≤ (i + 1)·pairStride + full + step.
+        long byOutputs = (long)outHeight * outWidth - full / 2 - step / 2, byInputs = (long)(outHeight - 1) * pairStride - full - step;
         if (byOutputs < 0 || byInputs < 0) return 0;
         return (int)Math.Min(outHeight, Math.Min(byOutputs / outWidth, byInputs / pairStride) + 1);
     }

@@ -103,6 +103,39 @@ public class PoolKernelTests
         Approx.Equal(dxRef, dx, $"avg dx of {g}");
     }
 
+    /// <summary>The 2×2 average pooling over whole runs of rows (AVX-512 or AVX2 whole vectors, their partial last steps
+    /// overhanging into later rows) gives the bits of the row-by-row kernels, forward and backward: LeNet's shapes (rows of
+    /// 28 and 10 columns), whole steps only, an odd width (its last column outside every window) and one plane.</summary>
+    [Theory]
+    [InlineData(1, 4, 6, 28, 28)]
+    [InlineData(2, 9, 16, 10, 10)]
+    [InlineData(2, 3, 2, 8, 64)]
+    [InlineData(1, 3, 2, 6, 9)]
+    [InlineData(2, 2, 3, 12, 46)]
+    [InlineData(1, 1, 1, 2, 2)]
+    public void WholeVectorRunsGiveTheBitsOfTheRows(int threads, int n, int c, int h, int w) => KernelSerialCollection.WithThreads(threads, () =>
+    {
+        var g = new Pool2dGeometry(n, c, h, w, 2, 2);
+        var rng = new Rng(43);
+        float[] x = Approx.Random(rng, g.InputSize), dy = Approx.Random(rng, g.OutputSize);
+        (float[] Y, float[] Dx) Run(bool rowsOnly)
+        {
+            Pooling.TwoByTwoRowsOnly = rowsOnly;
+            try
+            {
+                float[] y = Enumerable.Repeat(float.NaN, g.OutputSize).ToArray(), dx = Enumerable.Repeat(float.NaN, g.InputSize).ToArray();
+                Pooling.AvgForward(g, x, y);
+                Pooling.AvgBackward(g, dy, dx);
+                return (y, dx);
+            }
+            finally { Pooling.TwoByTwoRowsOnly = false; }
+        }
+        var (rowsY, rowsDx) = Run(true);
+        var (runsY, runsDx) = Run(false);
+        Assert.Equal(rowsY, runsY);
+        Assert.Equal(rowsDx, runsDx);
+    });
+
     /// <summary>The average pooling's backward with the activation before it fused in gives the bits of the two passes one
     /// after the other: LeNet's 2×2 windows over even planes (blocks of planes), odd planes (cleared first), overlapping
     /// windows (the plane-by-plane path), planes of 28 × 28 in blocks of five.</summary>
