@@ -18,7 +18,7 @@ public static unsafe partial class Gemv
     /// </summary>
     private readonly struct Rows256(float* a, int lda, float* x, float beta, float* y, int n)
     {
-        private readonly int _blocks = n / 16, _tail = n % 16;
+        private readonly int _blocks = n / 16;
 
         public void FourRows(int row)
         {

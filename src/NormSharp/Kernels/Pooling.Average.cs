@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -157,7 +158,7 @@ public static unsafe partial class Pooling
     }
 
     /// <summary>o[j] = (r0[2j] + r1[2j] + r0[2j+1] + r1[2j+1])·scale, 8 outputs at a time: the two rows are added
-    /// column by column, then adjacent columns pairwise (a horizontal add, whose lane order a 64-bit permute undoes).</summary>
+    /// column by column, then adjacent columns pairwise (<see cref="AveragePairs"/>).</summary>
     private static void AverageTwoByTwoRow(float* r0, float* r1, float* o, int outWidth, float scale)
     {
         int j = 0;
@@ -165,16 +166,18 @@ public static unsafe partial class Pooling
         {
             var sv = Vector256.Create(scale);
             for (; j + 8 <= outWidth; j += 8)
-            {
-                var columns0 = Vector256.Load(r0 + 2 * j) + Vector256.Load(r1 + 2 * j);
-                var columns1 = Vector256.Load(r0 + 2 * j + 8) + Vector256.Load(r1 + 2 * j + 8);
-                // hadd: [c0+c1, c2+c3, d0+d1, d2+d3 | c4+c5, c6+c7, d4+d5, d6+d7] → windows 0,1,4,5 | 2,3,6,7.
-                var pairs = Avx.HorizontalAdd(columns0, columns1);
-                (Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle() * sv).Store(o + j);
-            }
+                AveragePairs(Vector256.Load(r0 + 2 * j) + Vector256.Load(r1 + 2 * j),
+                    Vector256.Load(r0 + 2 * j + 8) + Vector256.Load(r1 + 2 * j + 8), sv).Store(o + j);
         }
         for (; j < outWidth; j++) o[j] = (r0[2 * j] + r1[2 * j] + (r0[2 * j + 1] + r1[2 * j + 1])) * scale;
     }
+
+    /// <summary>Eight window means from the column sums of 16 input columns (AVX2): a horizontal add,
+    /// [c0+c1, c2+c3, d0+d1, d2+d3 | c4+c5, c6+c7, d4+d5, d6+d7] = windows 0,1,4,5 | 2,3,6,7, whose lane order a 64-bit
+    /// permute undoes, then the scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AveragePairs(Vector256<float> columns0, Vector256<float> columns1, Vector256<float> scale) =>
+        Avx2.Permute4x64(Avx.HorizontalAdd(columns0, columns1).AsDouble(), 0b11_01_10_00).AsSingle() * scale;
 
     /// <summary>r0[2j] = r0[2j+1] = r1[2j] = r1[2j+1] = d[j]·scale, 8 windows at a time.</summary>
     private static void SpreadTwoByTwoRow(float* d, float* r0, float* r1, int outWidth, float scale)
@@ -185,12 +188,7 @@ public static unsafe partial class Pooling
             var sv = Vector256.Create(scale);
             for (; j + 8 <= outWidth; j += 8)
             {
-                var share = Vector256.Load(d + j) * sv;
-                // unpack: [s0 s0 s1 s1 | s4 s4 s5 s5] and [s2 s2 s3 s3 | s6 s6 s7 s7]; the lane swap puts them in order.
-                var low = Avx.UnpackLow(share, share);
-                var high = Avx.UnpackHigh(share, share);
-                var first = Avx.Permute2x128(low, high, 0x20);
-                var second = Avx.Permute2x128(low, high, 0x31);
+                var (first, second) = Shares(Vector256.Load(d + j) * sv);
                 first.Store(r0 + 2 * j); second.Store(r0 + 2 * j + 8);
                 first.Store(r1 + 2 * j); second.Store(r1 + 2 * j + 8);
             }
@@ -200,5 +198,15 @@ public static unsafe partial class Pooling
             float share = d[j] * scale;
             r0[2 * j] = share; r0[2 * j + 1] = share; r1[2 * j] = share; r1[2 * j + 1] = share;
         }
+    }
+
+    /// <summary>[s0 s0 s1 s1 s2 s2 s3 s3] and [s4 s4 … s7 s7] from eight shares (AVX): the unpacks give
+    /// [s0 s0 s1 s1 | s4 s4 s5 s5] and [s2 s2 s3 s3 | s6 s6 s7 s7], the lane swap puts them in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> First, Vector256<float> Second) Shares(Vector256<float> share)
+    {
+        var low = Avx.UnpackLow(share, share);
+        var high = Avx.UnpackHigh(share, share);
+        return (Avx.Permute2x128(low, high, 0x20), Avx.Permute2x128(low, high, 0x31));
     }
 }

@@ -35,12 +35,6 @@ public static unsafe partial class Pooling
         }
     }
 
-    /// <summary>Eight window means from the column sums of 16 input columns (as <see cref="AverageTwoByTwoRow"/>: a horizontal
-    /// add, whose lane order a 64-bit permute undoes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> AveragePairs(Vector256<float> columns0, Vector256<float> columns1, Vector256<float> scale) =>
-        Avx2.Permute4x64(Avx.HorizontalAdd(columns0, columns1).AsDouble(), 0b11_01_10_00).AsSingle() * scale;
-
     /// <summary>As <see cref="SpreadTwoByTwoPlane512"/>, on Vector256.</summary>
     private static void SpreadTwoByTwoPlane256(float* grad, float* target, int width, int outHeight, int outWidth, float scale)
     {
@@ -74,15 +68,6 @@ public static unsafe partial class Pooling
         var (first, second) = Shares(Vector256.Load(d + c / 2) * scale);
         first.Store(r0 + c); second.Store(r0 + c + 8);
         first.Store(r1 + c); second.Store(r1 + c + 8);
-    }
-
-    /// <summary>[s0 s0 s1 s1 s2 s2 s3 s3] and [s4 s4 … s7 s7] (as <see cref="SpreadTwoByTwoRow"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> First, Vector256<float> Second) Shares(Vector256<float> share)
-    {
-        var low = Avx.UnpackLow(share, share);
-        var high = Avx.UnpackHigh(share, share);
-        return (Avx.Permute2x128(low, high, 0x20), Avx.Permute2x128(low, high, 0x31));
     }
 
     /// <summary>Columns of a row covered by whole AVX2 steps, and the masks of the last, partial step: its first and second
